@@ -1,0 +1,45 @@
+// Wire encoding of heads, responses and end-lines; random transaction ids.
+#include "common/writer.h"
+
+#include <openssl/rand.h>
+
+namespace msrp {
+
+void AppendRequestHead(std::string& out, std::string_view tid, std::string_view method,
+                       const std::vector<Header>& headers, bool has_body) {
+  out.append("MSRP ").append(tid).append(" ").append(method).append("\r\n");
+  for (const auto& h : headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  if (has_body) out.append("\r\n");
+}
+
+void AppendEndLine(std::string& out, std::string_view tid, EndFlag flag, bool after_body) {
+  if (after_body) out.append("\r\n");
+  out.append("-------").append(tid);
+  out.push_back(static_cast<char>(flag));
+  out.append("\r\n");
+}
+
+void AppendResponse(std::string& out, std::string_view tid, int code, std::string_view phrase,
+                    std::string_view to_path, std::string_view from_path,
+                    const std::vector<Header>& extra) {
+  out.append("MSRP ").append(tid).append(" ").append(std::to_string(code));
+  if (!phrase.empty()) out.append(" ").append(phrase);
+  out.append("\r\nTo-Path: ").append(to_path).append("\r\nFrom-Path: ").append(from_path).append("\r\n");
+  for (const auto& h : extra) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  AppendEndLine(out, tid, EndFlag::kComplete, /*after_body=*/false);
+}
+
+std::string NewTransactionId() {
+  static constexpr char kAlphabet[] =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) {
+    // RAND_bytes failing means the CSPRNG is unusable: nothing safe can continue.
+    abort();
+  }
+  std::string tid(16, '0');
+  for (size_t i = 0; i < 16; ++i) tid[i] = kAlphabet[raw[i] % 62];  // slight bias is harmless here
+  return tid;
+}
+
+}  // namespace msrp

@@ -1,0 +1,308 @@
+// Connection: libuv socket I/O, OpenSSL over memory BIOs, framer feeding, outbound queue with
+// watermarks. One write in flight at a time; the next batch starts from the write callback.
+#include "relay/connection.h"
+
+#include <cstring>
+
+#include <openssl/err.h>
+#include <spdlog/spdlog.h>
+
+namespace msrp::relay {
+
+namespace {
+
+/// One read buffer for the whole loop: read_cb consumes it completely before returning.
+constexpr size_t kReadBufferSize = 64 * 1024;
+char g_read_buffer[kReadBufferSize];
+/// Plaintext out of SSL_read, also consumed synchronously.
+constexpr size_t kPlainBufferSize = 16 * 1024;
+char g_plain_buffer[kPlainBufferSize];
+/// Ciphertext batch size for one socket write.
+constexpr size_t kMaxWriteBatch = 256 * 1024;
+
+std::string PeerName(uv_tcp_t* tcp) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  char host[64] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    uv_ip4_name(a, host, sizeof host);
+    port = ntohs(a->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+  uv_ip6_name(a, host, sizeof host);
+  port = ntohs(a->sin6_port);
+  return "[" + std::string(host) + "]:" + std::to_string(port);
+}
+
+}  // namespace
+
+Connection::Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, ConnectionHandler* handler,
+                       FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port)
+    : loop_(loop),
+      id_(id),
+      handler_(handler),
+      framer_(this, framer_limits),
+      queue_limits_(queue_limits),
+      listener_port_(listener_port) {
+  uv_tcp_init(loop_, &tcp_);
+  tcp_.data = this;
+  if (ssl_ctx != nullptr) {
+    ssl_ = SSL_new(ssl_ctx);
+    rbio_ = BIO_new(BIO_s_mem());
+    wbio_ = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(rbio_, -1);
+    SSL_set_bio(ssl_, rbio_, wbio_);
+    SSL_set_accept_state(ssl_);
+  }
+}
+
+Connection::~Connection() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+}
+
+int Connection::Accept(uv_stream_t* server) {
+  int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
+  if (rc != 0) return rc;
+  uv_tcp_nodelay(&tcp_, 1);
+  peer_ = PeerName(&tcp_);
+  opened_ms = uv_now(loop_);
+  reading_ = true;
+  return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
+}
+
+void Connection::OnAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  buf->base = g_read_buffer;
+  buf->len = kReadBufferSize;
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (nread == 0) return;
+  if (nread < 0) {
+    self->Close(nread == UV_EOF ? "peer closed" : std::string("read error: ") + uv_strerror(static_cast<int>(nread)));
+    return;
+  }
+  self->bytes_in_ += static_cast<uint64_t>(nread);
+  if (self->ssl_ != nullptr) {
+    self->HandleCiphertext(buf->base, static_cast<size_t>(nread));
+  } else {
+    self->FeedPlain(std::string_view(buf->base, static_cast<size_t>(nread)));
+  }
+}
+
+void Connection::HandleCiphertext(const char* data, size_t len) {
+  // A memory BIO grows as needed; BIO_write on it only fails on allocation failure.
+  if (BIO_write(rbio_, data, static_cast<int>(len)) != static_cast<int>(len)) {
+    Close("out of memory buffering TLS input");
+    return;
+  }
+  DrainTls();
+}
+
+void Connection::DrainTls() {
+  while (!closing_ && pause_count_ == 0 && !close_after_flush_) {
+    int n = SSL_read(ssl_, g_plain_buffer, kPlainBufferSize);
+    if (n > 0) {
+      if (!handshake_done_) handshake_done_ = true;
+      FeedPlain(std::string_view(g_plain_buffer, static_cast<size_t>(n)));
+      continue;
+    }
+    int err = SSL_get_error(ssl_, n);
+    if (!handshake_done_ && SSL_is_init_finished(ssl_)) {
+      handshake_done_ = true;
+      SPDLOG_DEBUG("[c{} {}] TLS handshake done: {} {}", id_, peer_, SSL_get_version(ssl_), SSL_get_cipher_name(ssl_));
+    }
+    Flush();  // handshake records, alerts
+    if (err == SSL_ERROR_WANT_READ) return;
+    if (err == SSL_ERROR_ZERO_RETURN) {
+      Close("peer sent TLS close_notify");
+      return;
+    }
+    unsigned long code = ERR_peek_error();
+    std::string reason = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code) : "unknown" : "unknown";
+    ERR_clear_error();
+    Close(std::string(handshake_done_ ? "TLS error: " : "TLS handshake failed: ") + reason);
+    return;
+  }
+  Flush();
+}
+
+void Connection::FeedPlain(std::string_view plain) {
+  if (closing_ || close_after_flush_) return;
+  if (pause_count_ > 0) {
+    held_plain_.append(plain);
+    return;
+  }
+  size_t used = framer_.Feed(plain);
+  if (used < plain.size() && !framer_.failed() && !closing_) {
+    // Paused from inside a callback: keep the rest (at most one plaintext buffer).
+    held_plain_.append(plain.substr(used));
+  }
+}
+
+void Connection::ProcessBuffered() {
+  if (closing_ || pause_count_ > 0) return;
+  if (!held_plain_.empty()) {
+    std::string held;
+    held.swap(held_plain_);
+    FeedPlain(held);
+    if (closing_ || pause_count_ > 0) return;
+  }
+  if (ssl_ != nullptr) DrainTls();
+}
+
+void Connection::OnHead(MessageHead& head) { handler_->OnHead(*this, head); }
+void Connection::OnBody(std::string_view bytes) { handler_->OnBody(*this, bytes); }
+void Connection::OnEnd(EndFlag flag) { handler_->OnEnd(*this, flag); }
+
+void Connection::OnFrameError(const FrameError& error) {
+  Close("framing lost: " + error.reason);
+}
+
+void Connection::Send(std::string_view bytes) {
+  if (closing_ || bytes.empty()) return;
+  if (ssl_ != nullptr) {
+    size_t off = 0;
+    while (off < bytes.size()) {
+      size_t n = std::min<size_t>(bytes.size() - off, 16384);
+      int rc = SSL_write(ssl_, bytes.data() + off, static_cast<int>(n));
+      if (rc <= 0) {
+        ERR_clear_error();
+        Close("TLS write failed");
+        return;
+      }
+      off += static_cast<size_t>(rc);
+    }
+  } else {
+    out_plain_.append(bytes);
+  }
+  Flush();
+  CheckWatermarks();
+}
+
+uint64_t Connection::pending_bytes() const {
+  uint64_t queued = ssl_ != nullptr ? BIO_ctrl_pending(wbio_) : out_plain_.size();
+  return queued + in_flight_.size();
+}
+
+void Connection::Flush() {
+  if (write_in_flight_ || closing_) return;
+  in_flight_.clear();
+  if (ssl_ != nullptr) {
+    size_t avail = BIO_ctrl_pending(wbio_);
+    if (avail == 0) return;
+    size_t take = std::min(avail, kMaxWriteBatch);
+    in_flight_.resize(take);
+    int n = BIO_read(wbio_, in_flight_.data(), static_cast<int>(take));
+    if (n <= 0) {
+      in_flight_.clear();
+      return;
+    }
+    in_flight_.resize(static_cast<size_t>(n));
+  } else {
+    if (out_plain_.empty()) return;
+    if (out_plain_.size() <= kMaxWriteBatch) {
+      in_flight_.swap(out_plain_);
+    } else {
+      in_flight_.assign(out_plain_, 0, kMaxWriteBatch);
+      out_plain_.erase(0, kMaxWriteBatch);
+    }
+  }
+  uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
+  write_req_.data = this;
+  int rc = uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, &Connection::OnWrite);
+  if (rc != 0) {
+    in_flight_.clear();
+    Close(std::string("write error: ") + uv_strerror(rc));
+    return;
+  }
+  write_in_flight_ = true;
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* self = static_cast<Connection*>(req->data);
+  self->write_in_flight_ = false;
+  self->bytes_out_ += self->in_flight_.size();
+  self->in_flight_.clear();
+  if (status != 0) {
+    self->Close(std::string("write error: ") + uv_strerror(status));
+    return;
+  }
+  self->Flush();
+  self->CheckWatermarks();
+  if (self->close_after_flush_ && self->pending_bytes() == 0) {
+    self->Close(self->close_reason_pending_);
+  }
+}
+
+void Connection::CheckWatermarks() {
+  if (closing_) return;
+  uint64_t pending = pending_bytes();
+  if (pending > queue_limits_.max_queue_bytes) {
+    Close("outbound queue over " + std::to_string(queue_limits_.max_queue_bytes) + " bytes");
+    return;
+  }
+  if (!above_high_ && pending > queue_limits_.high_watermark) {
+    above_high_ = true;
+    above_high_since_ms_ = uv_now(loop_);
+  } else if (above_high_ && pending < queue_limits_.low_watermark) {
+    above_high_ = false;
+    handler_->OnDrained(*this);
+  }
+}
+
+void Connection::PauseReading() {
+  if (++pause_count_ == 1) {
+    framer_.Stop();
+    if (reading_ && !closing_) {
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+      reading_ = false;
+    }
+  }
+}
+
+void Connection::ResumeReading() {
+  if (pause_count_ == 0) return;
+  if (--pause_count_ == 0 && !closing_ && !close_after_flush_) {
+    reading_ = true;
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
+    handler_->ScheduleProcess(*this);
+  }
+}
+
+void Connection::CloseAfterFlush(const std::string& reason) {
+  if (closing_ || close_after_flush_) return;
+  close_after_flush_ = true;
+  close_reason_pending_ = reason;
+  close_requested_ms = uv_now(loop_);
+  framer_.Stop();
+  if (reading_) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    reading_ = false;
+  }
+  if (pending_bytes() == 0) Close(reason);
+}
+
+void Connection::Close(const std::string& reason) {
+  if (closing_) return;
+  SPDLOG_INFO("[c{} {}] connection closed: {} (in {} B, out {} B)", id_, peer_, reason, bytes_in_, bytes_out_);
+  closing_ = true;
+  framer_.Stop();
+  if (reading_) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    reading_ = false;
+  }
+  handler_->OnClosing(*this);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::OnUvClose);
+}
+
+void Connection::OnUvClose(uv_handle_t* handle) {
+  auto* self = static_cast<Connection*>(handle->data);
+  self->handler_->OnClosed(*self);
+}
+
+}  // namespace msrp::relay

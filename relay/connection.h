@@ -1,0 +1,155 @@
+// One accepted TCP or TLS connection: socket (libuv), TLS over memory BIOs (OpenSSL), the MSRP
+// framer, the outbound byte queue with high/low watermarks, and a counted read pause.
+//
+// Lifetime:
+//   Accepted --(TLS handshake)--> Open --Close(reason)--> Closing --(uv close cb)--> destroyed
+// The Server owns every Connection (by id). Close() may be called any number of times; the
+// handler's OnClosing runs once, synchronously, and the object is destroyed only after libuv
+// has closed the handle (handler OnClosed). A raw Connection* is valid only during a callback.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include "common/framer.h"
+#include "relay/inbound_route.h"
+
+namespace msrp::relay {
+
+class Connection;
+
+/// Receives a connection's events. Implemented by the Server.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  virtual void OnHead(Connection& conn, MessageHead& head) = 0;
+  virtual void OnBody(Connection& conn, std::string_view bytes) = 0;
+  virtual void OnEnd(Connection& conn, EndFlag flag) = 0;
+  /// The outbound queue fell below the low watermark after having passed the high one.
+  virtual void OnDrained(Connection& conn) = 0;
+  /// Close() was called: detach sessions, fail transactions. Called once.
+  virtual void OnClosing(Connection& conn) = 0;
+  /// libuv has closed the handle: the handler must now destroy the connection.
+  virtual void OnClosed(Connection& conn) = 0;
+  /// Asks for ProcessBuffered() to be called later from the loop (never re-entrantly).
+  virtual void ScheduleProcess(Connection& conn) = 0;
+};
+
+/// Watermarks and caps for one connection's outbound queue (bytes).
+struct QueueLimits {
+  uint64_t high_watermark = 1 << 20;
+  uint64_t low_watermark = 1 << 18;
+  uint64_t max_queue_bytes = 16 << 20;
+};
+
+class Connection : private Framer::Sink {
+ public:
+  /// `ssl_ctx` null for plain TCP. `listener_port` is the port the connection came in on.
+  Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, ConnectionHandler* handler,
+             FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Accepts from `server` and starts reading. Returns a libuv error code (0 on success).
+  int Accept(uv_stream_t* server);
+
+  /// Queues bytes for the peer (encrypted first on TLS). Ignored once closing.
+  void Send(std::string_view bytes);
+
+  /// Bytes accepted by Send() and not yet written to the socket.
+  uint64_t pending_bytes() const;
+
+  /// Counted read pause (several destinations may pause one source). Reading resumes when
+  /// every PauseReading has been matched by a ResumeReading.
+  void PauseReading();
+  void ResumeReading();
+
+  /// Starts closing: stops reading, tells the handler, closes the socket. Idempotent.
+  void Close(const std::string& reason);
+
+  /// Stops reading and closes once the outbound queue has been written (e.g. after a final
+  /// response). Close() is still called if the peer never reads (Server tick).
+  void CloseAfterFlush(const std::string& reason);
+
+  /// Feeds input held back while reading was paused. Called by the handler from the loop.
+  void ProcessBuffered();
+
+  uint64_t id() const { return id_; }
+  bool closing() const { return closing_; }
+  bool is_tls() const { return ssl_ != nullptr; }
+  bool handshake_done() const { return handshake_done_; }
+  const std::string& peer() const { return peer_; }
+  uint16_t listener_port() const { return listener_port_; }
+  bool above_high() const { return above_high_; }
+  uint64_t above_high_since_ms() const { return above_high_since_ms_; }
+  bool close_after_flush() const { return close_after_flush_; }
+  uint64_t bytes_in() const { return bytes_in_; }
+  uint64_t bytes_out() const { return bytes_out_; }
+  void set_framer_limits(FramerLimits limits) { framer_.set_limits(limits); }
+  void set_queue_limits(QueueLimits limits) { queue_limits_ = limits; }
+
+  /// MSRP state the Server keeps per connection.
+  InboundRoute route;                       ///< what to do with the current message's bytes
+  std::vector<std::string> session_ids;     ///< sessions minted for this client connection
+  std::vector<uint64_t> paused_sources;     ///< connections this one paused (above high watermark)
+  std::string nonce_binding;                ///< binds Digest nonces to this connection (A-05)
+  std::string opaque;                       ///< Digest opaque sent in challenges
+  std::vector<std::pair<std::string, uint32_t>> nonce_counts;  ///< last nc per nonce (A-18)
+  uint32_t auth_failures = 0;               ///< 401s without stale (A-16)
+  bool had_success = false;                 ///< a request succeeded (ends probation, C-05)
+  uint64_t opened_ms = 0;                   ///< loop time at accept
+  uint64_t close_requested_ms = 0;          ///< loop time of CloseAfterFlush
+
+ private:
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnUvClose(uv_handle_t* handle);
+
+  // Framer::Sink
+  void OnHead(MessageHead& head) override;
+  void OnBody(std::string_view bytes) override;
+  void OnEnd(EndFlag flag) override;
+  void OnFrameError(const FrameError& error) override;
+
+  void HandleCiphertext(const char* data, size_t len);
+  void DrainTls();  ///< SSL_read plaintext into the framer while not paused
+  void FeedPlain(std::string_view plain);
+  void Flush();     ///< starts a socket write when none is in flight
+  void CheckWatermarks();
+
+  uv_loop_t* loop_;
+  uint64_t id_;
+  ConnectionHandler* handler_;
+  uv_tcp_t tcp_;
+  uv_write_t write_req_;
+  SSL* ssl_ = nullptr;
+  BIO* rbio_ = nullptr;  ///< ciphertext from the socket, owned by ssl_
+  BIO* wbio_ = nullptr;  ///< ciphertext to the socket, owned by ssl_
+  Framer framer_;
+  QueueLimits queue_limits_;
+  uint16_t listener_port_;
+  std::string peer_;
+  std::string out_plain_;     ///< plain TCP: bytes not yet handed to libuv
+  std::string in_flight_;     ///< bytes of the write in flight (kept alive until OnWrite)
+  std::string held_plain_;    ///< plaintext not yet fed (reading paused mid-buffer)
+  std::string close_reason_pending_;  ///< reason given to CloseAfterFlush
+  bool write_in_flight_ = false;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool close_after_flush_ = false;
+  bool handshake_done_ = false;
+  bool above_high_ = false;
+  uint64_t above_high_since_ms_ = 0;
+  int pause_count_ = 0;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+};
+
+}  // namespace msrp::relay

@@ -1,0 +1,376 @@
+// Forwarder: routing decisions, path rewrite, streaming, hop-by-hop responses, REPORTs.
+#include "relay/forwarder.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "common/writer.h"
+#include "relay/auth_handler.h"
+
+namespace msrp::relay {
+
+namespace {
+
+std::string_view FirstToken(std::string_view value) {
+  size_t sp = value.find(' ');
+  return sp == std::string_view::npos ? value : value.substr(0, sp);
+}
+
+/// Byte-Range for a REPORT about `bytes` octets starting at `range.start`.
+std::string ReportRange(const ByteRange& range, uint64_t bytes) {
+  ByteRange out;
+  out.start = range.start;
+  out.end = range.start + bytes - 1;  // start-1 when nothing was forwarded ("1-0/N")
+  out.total = range.total;
+  return FormatByteRange(out);
+}
+
+}  // namespace
+
+void Forwarder::SendResponse(Connection& conn, std::string_view tid, int code, std::string_view to_path,
+                             std::string_view from_path, const std::vector<Header>& extra) {
+  std::string out;
+  AppendResponse(out, tid, code, ReasonPhrase(code), to_path, from_path, extra);
+  conn.Send(out);
+  PauseIfBusy(conn, conn);
+}
+
+void Forwarder::PauseIfBusy(Connection& source, Connection& dest) {
+  if (!dest.above_high() || source.closing()) return;
+  auto& paused = dest.paused_sources;
+  if (std::find(paused.begin(), paused.end(), source.id()) != paused.end()) return;
+  paused.push_back(source.id());
+  source.PauseReading();
+  SPDLOG_DEBUG("[c{}] paused: destination c{} has {} bytes queued", source.id(), dest.id(), dest.pending_bytes());
+}
+
+void Forwarder::OnDrained(Connection& conn) {
+  std::vector<uint64_t> paused;
+  paused.swap(conn.paused_sources);
+  for (uint64_t id : paused) {
+    if (Connection* src = ctx_.Live(id)) src->ResumeReading();
+  }
+}
+
+void Forwarder::SendLocalReport(Connection& conn, int code) {
+  // Failure-Report: partial and a local failure: REPORT instead of a response.
+  const InboundRoute& r = conn.route;
+  if (r.message_id.empty()) return;
+  std::string tid = NewTransactionId();
+  std::vector<Header> headers{{"To-Path", r.from_path},
+                              {"From-Path", r.response_from},
+                              {"Message-ID", r.message_id}};
+  auto range = ParseByteRange(r.byte_range);
+  ByteRange br = range.ok() ? range.value() : ByteRange{};
+  headers.push_back({"Byte-Range", ReportRange(br, r.body_bytes)});
+  headers.push_back({"Status", "000 " + std::to_string(code) + " " + std::string(ReasonPhrase(code))});
+  std::string out;
+  AppendRequestHead(out, tid, "REPORT", headers, false);
+  AppendEndLine(out, tid, EndFlag::kComplete, false);
+  conn.Send(out);
+}
+
+void Forwarder::Reject(Connection& conn, int code, const std::string& why) {
+  InboundRoute& r = conn.route;
+  SPDLOG_INFO("[c{} {}] request {} refused with {}: {}", conn.id(), conn.peer(), r.in_tid, code, why);
+  r.kind = InboundRoute::Kind::kDiscard;
+  if (r.is_report) return;  // never answer a REPORT
+  if (r.is_send) {
+    switch (r.failure_report) {
+      case FailureReport::kNo:
+        return;
+      case FailureReport::kPartial:
+        SendLocalReport(conn, code);
+        return;
+      case FailureReport::kYes:
+        break;
+    }
+  }
+  SendResponse(conn, r.in_tid, code, r.response_to, r.response_from);
+}
+
+void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
+  InboundRoute& r = conn.route;
+  r = InboundRoute{};
+  r.in_tid = head.tid;
+  r.has_body = head.has_body;
+  r.is_send = head.method == "SEND";
+  r.is_report = head.method == "REPORT";
+  if (!r.is_send) r.max_body = ctx_.config->limits.max_non_send_body;  // F-12
+  r.kind = InboundRoute::Kind::kDiscard;
+
+  auto to_value = head.Value("To-Path");
+  auto from_value = head.Value("From-Path");
+  auto order_error = CheckHeaderOrder(head);
+  Result<ParsedPath> to = to_value ? ParsePathRaw(*to_value) : Result<ParsedPath>(Err("no To-Path"));
+  Result<ParsedPath> from = from_value ? ParsePathRaw(*from_value) : Result<ParsedPath>(Err("no From-Path"));
+  if (from.ok() && to_value) {
+    r.response_to = from.value().raw[0];
+    r.response_from = std::string(FirstToken(*to_value));
+    r.from_path = std::string(*from_value);
+  }
+  if (auto mid = head.Value("Message-ID")) r.message_id = std::string(*mid);
+  if (auto br = head.Value("Byte-Range")) r.byte_range = std::string(*br);
+  if (r.is_send) {
+    if (auto fr = head.Value("Failure-Report")) {
+      auto parsed = ParseFailureReport(*fr);
+      if (parsed.ok()) r.failure_report = parsed.value();
+      else order_error = order_error ? order_error : std::optional<std::string>("bad Failure-Report");
+    }
+  }
+  if (!order_error && (!to.ok() || !from.ok())) order_error = !to.ok() ? to.error() : from.error();
+  if (order_error) {
+    if (r.response_to.empty()) {
+      conn.Close("malformed request " + head.tid + ": " + *order_error);
+      return;
+    }
+    Reject(conn, 400, *order_error);  // E-01
+    return;
+  }
+  if (r.is_send && !r.byte_range.empty() && !ParseByteRange(r.byte_range).ok()) {
+    Reject(conn, 400, "bad Byte-Range");
+    return;
+  }
+
+  // AUTH addressed to this relay: handled locally.
+  const ParsedPath& tp = to.value();
+  if (head.method == "AUTH" && tp.size() == 1 && tp.uris[0].session_id.empty() && ctx_.IsOurHost(tp.uris[0])) {
+    auth_.Handle(conn, head, tp, from.value(), std::string(*from_value));
+    return;
+  }
+
+  // To-Path[0] must be one of our URIs, R-02/S-01: with a live session.
+  const Uri& first = tp.uris[0];
+  if (!ctx_.IsOurHost(first)) {
+    Reject(conn, 403, "To-Path[0] is not this relay");
+    return;
+  }
+  uint64_t now = ctx_.now_ms();
+  Session* session = first.session_id.empty() ? nullptr : ctx_.sessions.Find(first.session_id, now);
+  if (session == nullptr || !UriEquals(first, session->parsed_uri)) {
+    Reject(conn, 481, "unknown or expired session");  // E-05, A-15
+    return;
+  }
+  std::vector<std::string> hops{tp.raw[0]};
+  uint64_t dest_id = 0;
+  if (conn.id() == session->owner) {
+    // Outbound from the client the URI was minted for.
+    if (tp.size() < 2) {
+      Reject(conn, 400, "To-Path has no hop after this relay");
+      return;
+    }
+    const Uri& next = tp.uris[1];
+    if (!ctx_.IsOurHost(next)) {
+      Reject(conn, 403, "next hop is not a client of this relay (outbound connections are not supported)");
+      return;
+    }
+    Session* peer = next.session_id.empty() ? nullptr : ctx_.sessions.Find(next.session_id, now);
+    if (peer == nullptr || !UriEquals(next, peer->parsed_uri)) {
+      Reject(conn, 481, "unknown or expired session at next hop");
+      return;
+    }
+    if (tp.size() != 3) {
+      Reject(conn, 403, "a client's URI must be the last hop after its relay URI");
+      return;
+    }
+    // Both hops are ours: deliver internally to the peer's client (one rewrite per hop).
+    hops.push_back(tp.raw[1]);
+    dest_id = peer->owner;
+    session->messages_in++;
+  } else {
+    // Inbound: only toward the client that owns the URI (S-01, S-02).
+    if (tp.size() != 2) {
+      Reject(conn, 403, "token used toward a hop other than its owner");
+      return;
+    }
+    dest_id = session->owner;
+  }
+  Connection* dest = ctx_.Live(dest_id);
+  if (dest == nullptr) {
+    Reject(conn, 481, "the session's connection is gone");  // C-10
+    return;
+  }
+
+  // pop our URIs from To-Path, push them (innermost first) onto From-Path. Every other
+  // header passes unchanged (F-13) except Byte-Range's end, made '*' so the chunk stays
+  // interruptible while streamed.
+  std::string out_tid = NewTransactionId();
+  std::string new_from;
+  for (size_t i = hops.size(); i-- > 0;) new_from.append(hops[i]).push_back(' ');
+  new_from.append(*from_value);
+  head.headers[0].value = JoinRaw(tp.raw, hops.size(), tp.size());
+  head.headers[1].value = std::move(new_from);
+  ByteRange range;
+  if (!r.byte_range.empty()) range = ParseByteRange(r.byte_range).value();
+  if (r.is_send && head.has_body && range.end.has_value()) {
+    ByteRange streamed = range;
+    streamed.end.reset();
+    head.Replace("Byte-Range", FormatByteRange(streamed));
+  }
+  std::string out;
+  AppendRequestHead(out, out_tid, head.method, head.headers, head.has_body);
+  dest->Send(out);
+
+  if ((r.is_send && r.failure_report != FailureReport::kNo) || (!r.is_send && !r.is_report)) {
+    PendingTransaction txn;
+    txn.dest = dest_id;
+    txn.out_tid = out_tid;
+    txn.source = conn.id();
+    txn.in_tid = head.tid;
+    txn.is_send = r.is_send;
+    txn.failure_report = r.failure_report;
+    txn.hops = hops;
+    txn.from_path = r.from_path;
+    txn.message_id = r.message_id;
+    txn.range = range;
+    ctx_.transactions.Add(std::move(txn));
+  }
+  r.kind = InboundRoute::Kind::kForward;
+  r.dest = dest_id;
+  r.out_tid = std::move(out_tid);
+  r.respond_ok_at_end = r.is_send && r.failure_report == FailureReport::kYes;
+  conn.had_success = true;
+  SPDLOG_DEBUG("[c{}] {} {} -> c{} as {}", conn.id(), head.method, r.in_tid, dest_id, r.out_tid);
+  PauseIfBusy(conn, *dest);
+}
+
+void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
+  InboundRoute& r = conn.route;
+  r.body_bytes += bytes.size();
+  if (r.max_body != 0 && r.body_bytes > r.max_body) {
+    // F-12: non-SEND bodies cannot be interrupted; the sender broke the limit.
+    if (r.kind == InboundRoute::Kind::kForward) {
+      if (Connection* dest = ctx_.Live(r.dest)) {
+        std::string end;
+        AppendEndLine(end, r.out_tid, EndFlag::kAbort, true);
+        dest->Send(end);
+      }
+    }
+    r.kind = InboundRoute::Kind::kDiscard;
+    conn.Close("body of a non-SEND request over " + std::to_string(r.max_body) + " bytes");
+    return;
+  }
+  if (r.kind != InboundRoute::Kind::kForward) return;
+  Connection* dest = ctx_.Live(r.dest);
+  if (dest == nullptr) {
+    r.kind = InboundRoute::Kind::kDiscard;
+    r.fail_code_at_end = 481;
+    return;
+  }
+  dest->Send(bytes);
+  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) txn->bytes_forwarded += bytes.size();
+  PauseIfBusy(conn, *dest);
+}
+
+void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
+  InboundRoute& r = conn.route;
+  if (r.kind == InboundRoute::Kind::kForward) {
+    Connection* dest = ctx_.Live(r.dest);
+    if (dest == nullptr) {
+      r.fail_code_at_end = 481;
+    } else {
+      std::string end;
+      AppendEndLine(end, r.out_tid, flag, r.has_body);
+      dest->Send(end);
+      if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
+        ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
+      }
+      if (r.respond_ok_at_end) SendResponse(conn, r.in_tid, 200, r.response_to, r.response_from);
+      PauseIfBusy(conn, *dest);
+    }
+  }
+  if (r.fail_code_at_end != 0) {
+    ctx_.transactions.Take(r.dest, r.out_tid);
+    Reject(conn, r.fail_code_at_end, "destination closed during the chunk");
+  }
+  r = InboundRoute{};
+}
+
+void Forwarder::OnResponseHead(Connection& conn, MessageHead& head) {
+  conn.route = InboundRoute{};
+  conn.route.kind = InboundRoute::Kind::kDiscard;  // responses carry no body (F-17)
+  PendingTransaction txn = ctx_.transactions.Take(conn.id(), head.tid);
+  if (txn.out_tid.empty()) {
+    SPDLOG_DEBUG("[c{}] response {} {} for no pending transaction: dropped", conn.id(), head.status, head.tid);
+    return;
+  }
+  if (txn.is_send) {
+    // consumed here. Non-200 -> REPORT when Failure-Report asks for it (R-09, BR-08).
+    if (head.status != 200 && txn.failure_report != FailureReport::kNo) {
+      SendReport(txn, head.status, head.comment);
+    }
+    return;
+  }
+  // Non-SEND: map back to the source transaction.
+  Connection* src = ctx_.Live(txn.source);
+  if (src == nullptr) return;
+  auto to_value = head.Value("To-Path");
+  auto from_value = head.Value("From-Path");
+  if (!to_value || !from_value || CheckHeaderOrder(head)) return;  // unparseable -> drop
+  auto to = ParsePathRaw(*to_value);
+  if (!to.ok() || to.value().size() <= txn.hops.size()) return;
+  const ParsedPath& tp = to.value();
+  std::string new_from(*from_value);
+  for (size_t i = 0; i < txn.hops.size(); ++i) {
+    const std::string& expected = txn.hops[txn.hops.size() - 1 - i];
+    if (tp.raw[i] != expected) {
+      SPDLOG_DEBUG("[c{}] response {} To-Path does not start with our URI: dropped", conn.id(), head.tid);
+      return;
+    }
+    new_from = tp.raw[i] + " " + new_from;
+  }
+  std::vector<Header> extra(head.headers.begin() + 2, head.headers.end());
+  std::string out;
+  AppendResponse(out, txn.in_tid, head.status, head.comment, JoinRaw(tp.raw, txn.hops.size(), tp.size()),
+                 new_from, extra);
+  src->Send(out);
+}
+
+void Forwarder::SendReport(const PendingTransaction& txn, int code, std::string_view comment) {
+  if (txn.message_id.empty()) return;
+  Connection* src = ctx_.Live(txn.source);
+  if (src == nullptr) return;
+  std::string tid = NewTransactionId();
+  std::string status = "000 " + std::to_string(code);
+  std::string_view phrase = comment.empty() ? ReasonPhrase(code) : comment;
+  if (!phrase.empty()) status.append(" ").append(phrase);
+  std::vector<Header> headers{{"To-Path", txn.from_path},
+                              {"From-Path", txn.hops[0]},
+                              {"Message-ID", txn.message_id},
+                              {"Byte-Range", ReportRange(txn.range, txn.bytes_forwarded)},
+                              {"Status", std::move(status)}};
+  std::string out;
+  AppendRequestHead(out, tid, "REPORT", headers, false);
+  AppendEndLine(out, tid, EndFlag::kComplete, false);
+  src->Send(out);
+  SPDLOG_INFO("[c{}] REPORT {} sent for transaction {}", src->id(), code, txn.in_tid);
+}
+
+void Forwarder::ExpireTransactions(uint64_t now_ms) {
+  for (const auto& txn : ctx_.transactions.TakeExpired(now_ms)) {
+    // only Failure-Report yes asks for a timeout REPORT; other state just expires.
+    if (txn.is_send && txn.failure_report == FailureReport::kYes) SendReport(txn, 408, "");
+  }
+}
+
+void Forwarder::OnConnectionClosing(Connection& conn) {
+  // As a source: interrupt the chunk it was streaming (R-17: '+', the sender may resume).
+  InboundRoute& r = conn.route;
+  if (r.kind == InboundRoute::Kind::kForward) {
+    if (Connection* dest = ctx_.Live(r.dest)) {
+      std::string end;
+      AppendEndLine(end, r.out_tid, r.is_send ? EndFlag::kMore : EndFlag::kAbort, r.has_body);
+      dest->Send(end);
+    }
+  }
+  r = InboundRoute{};
+  // As a destination: what was forwarded to it will get no response (C-10).
+  for (const auto& txn : ctx_.transactions.TakeByDestination(conn.id())) {
+    if (txn.is_send && txn.armed && txn.failure_report != FailureReport::kNo) SendReport(txn, 408, "");
+    // Unarmed: the source is still streaming; it learns of the failure in OnBody/OnEnd.
+  }
+  OnDrained(conn);  // wake the sources it paused
+}
+
+}  // namespace msrp::relay

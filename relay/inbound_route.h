@@ -1,0 +1,38 @@
+// What a connection does with the bytes of the message it is currently reading: forward them
+// to another connection, or discard them (after an error answer or for a local request).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/header_values.h"
+
+namespace msrp::relay {
+
+/// Per-source state of the message being read, set in OnHead and cleared in OnEnd.
+struct InboundRoute {
+  enum class Kind {
+    kNone,     ///< between messages
+    kForward,  ///< stream the body to `dest` under `out_tid` (RFC 4976 §6.4)
+    kDiscard,  ///< read and drop the body (already answered, or nothing to do)
+  };
+  Kind kind = Kind::kNone;
+  bool is_send = false;
+  bool is_report = false;        ///< REPORTs are never answered (R-13)
+  bool has_body = false;
+  uint64_t dest = 0;             ///< destination connection id (kForward)
+  std::string out_tid;           ///< transaction id on the destination hop
+  uint64_t body_bytes = 0;       ///< body bytes read so far
+  uint64_t max_body = 0;         ///< 0 = unbounded (SEND); F-12 bound for other methods
+  bool respond_ok_at_end = false;  ///< SEND with Failure-Report yes: 200 after the end-line (R-05)
+  std::string in_tid;            ///< the request's transaction id on the source hop
+  std::string response_to;       ///< To-Path of our response: From-Path[0] as received (R-07)
+  std::string response_from;     ///< From-Path of our response: To-Path[0] as received
+  FailureReport failure_report = FailureReport::kYes;  ///< SEND only (R-05, R-06)
+  std::string from_path;         ///< the request's From-Path as received (REPORT To-Path)
+  std::string message_id;        ///< the request's Message-ID, empty when absent
+  std::string byte_range;        ///< the request's Byte-Range as received, empty when absent
+  int fail_code_at_end = 0;      ///< non-zero: forwarding failed mid-chunk, answer this at the end
+};
+
+}  // namespace msrp::relay

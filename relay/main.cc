@@ -1,0 +1,119 @@
+// msrp-relay: an MSRP relay (RFC 4976). Parses the command line, loads the configuration,
+// runs the libuv loop, and handles SIGTERM/SIGINT (stop) and SIGHUP (reload).
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <cxxopts.hpp>
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include "relay/logging.h"
+#include "relay/server.h"
+#include "relay/startup.h"
+
+namespace {
+
+struct Daemon {
+  std::string config_path;
+  msrp::relay::Server* server = nullptr;
+};
+
+void OnStopSignal(uv_signal_t* handle, int signum) {
+  auto* daemon = static_cast<Daemon*>(handle->data);
+  daemon->server->Stop(signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
+}
+
+void OnReloadSignal(uv_signal_t* handle, int) {
+  auto* daemon = static_cast<Daemon*>(handle->data);
+  SPDLOG_INFO("SIGHUP: reloading {}", daemon->config_path);
+  auto state = msrp::relay::LoadState(daemon->config_path);
+  if (!state.errors.empty()) {
+    for (const auto& e : state.errors) SPDLOG_ERROR("reload refused: {}", e);
+    SPDLOG_ERROR("reload refused: keeping the running configuration");
+    return;
+  }
+  if (!msrp::relay::SetLogLevel(state.config->log.level)) SPDLOG_WARN("unknown log level {}", state.config->log.level);
+  daemon->server->Reload(state.config, std::move(state.tls), state.users);
+  SPDLOG_INFO("reload done (listener changes need a restart)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cxxopts::Options options("msrp-relay", "MSRP relay (RFC 4976): AUTH and hop-by-hop forwarding over TLS");
+  options.add_options()
+      ("c,config", "configuration file (YAML)", cxxopts::value<std::string>()->default_value("/etc/msrp-relay/msrp-relay.yaml"))
+      ("check-config", "validate the configuration and its files, print every error, exit")
+      ("version", "print the version and exit")
+      ("h,help", "print this help and exit");
+  cxxopts::ParseResult args;
+  try {
+    args = options.parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "msrp-relay: %s\n%s", e.what(), options.help().c_str());
+    return 2;
+  }
+  if (args.count("help")) {
+    std::cout << options.help();
+    return 0;
+  }
+  if (args.count("version")) {
+    std::cout << "msrp-relay " << MSRP_RELAY_VERSION << "\n";
+    return 0;
+  }
+  Daemon daemon;
+  daemon.config_path = args["config"].as<std::string>();
+  auto state = msrp::relay::LoadState(daemon.config_path);
+  if (args.count("check-config")) {
+    for (const auto& e : state.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    if (!state.errors.empty()) {
+      std::fprintf(stderr, "%s: %zu error(s)\n", daemon.config_path.c_str(), state.errors.size());
+      return 1;
+    }
+    std::printf("%s: configuration OK\n", daemon.config_path.c_str());
+    return 0;
+  }
+  if (!state.errors.empty()) {
+    for (const auto& e : state.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    std::fprintf(stderr, "msrp-relay: not started: %zu configuration error(s)\n", state.errors.size());
+    return 1;
+  }
+  msrp::relay::SetupLogging(state.config->log.level, state.config->log.format);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  uv_loop_t* loop = uv_default_loop();
+  int exit_code = 0;
+  {
+    msrp::relay::Server server(loop, state.config, std::move(state.tls), state.users);
+    daemon.server = &server;
+    auto started = server.Start();
+    uv_signal_t sigterm, sigint, sighup;
+    uv_signal_init(loop, &sigterm);
+    uv_signal_init(loop, &sigint);
+    uv_signal_init(loop, &sighup);
+    sigterm.data = sigint.data = sighup.data = &daemon;
+    if (!started.ok()) {
+      SPDLOG_CRITICAL("{}", started.error());
+      server.Stop("startup failed");
+      exit_code = 1;
+    } else {
+      uv_signal_start(&sigterm, &OnStopSignal, SIGTERM);
+      uv_signal_start(&sigint, &OnStopSignal, SIGINT);
+      uv_signal_start(&sighup, &OnReloadSignal, SIGHUP);
+      uv_unref(reinterpret_cast<uv_handle_t*>(&sighup));
+      SPDLOG_INFO("msrp-relay {} started as {}", MSRP_RELAY_VERSION, state.config->relay.hostname);
+    }
+    // Stop() closes the listeners, connections and timers; the stop signal handle closes
+    // itself. Unreferenced handles (SIGHUP) do not keep the loop alive.
+    uv_run(loop, UV_RUN_DEFAULT);
+    for (uv_signal_t* s : {&sigterm, &sigint, &sighup}) {
+      if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(s))) uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+    }
+    uv_run(loop, UV_RUN_DEFAULT);
+  }
+  uv_loop_close(loop);
+  SPDLOG_INFO("msrp-relay exited");
+  return exit_code;
+}

@@ -1,0 +1,33 @@
+// ParsedPath: split a path header into raw URI strings and their parsed forms.
+#include "relay/path.h"
+
+namespace msrp::relay {
+
+Result<ParsedPath> ParsePathRaw(std::string_view value) {
+  ParsedPath path;
+  if (value.empty()) return Err("empty path");
+  size_t pos = 0;
+  while (pos <= value.size()) {
+    size_t sp = value.find(' ', pos);
+    std::string_view token = value.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
+    if (token.empty()) return Err("empty URI in path");
+    auto uri = ParseUri(token);
+    if (!uri.ok()) return Err("bad URI in path: " + uri.error());
+    path.raw.emplace_back(token);
+    path.uris.push_back(std::move(uri.value()));
+    if (sp == std::string_view::npos) break;
+    pos = sp + 1;
+  }
+  return path;
+}
+
+std::string JoinRaw(const std::vector<std::string>& raw, size_t begin, size_t end) {
+  std::string out;
+  for (size_t i = begin; i < end; ++i) {
+    if (i > begin) out.push_back(' ');
+    out.append(raw[i]);
+  }
+  return out;
+}
+
+}  // namespace msrp::relay

@@ -1,0 +1,51 @@
+// State shared by the relay's request handlers: the loop, the live config, connections by id,
+// sessions, pending transactions, users and the nonce service. One per process, one loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include <uv.h>
+
+#include "common/digest.h"
+#include "common/uri.h"
+#include "common/user_db.h"
+#include "config/config.h"
+#include "relay/connection.h"
+#include "relay/session_table.h"
+#include "relay/transaction_table.h"
+
+namespace msrp::relay {
+
+struct RelayContext {
+  uv_loop_t* loop = nullptr;
+  std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const UserDb> users;
+  std::unique_ptr<NonceService> nonces;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections;
+  SessionTable sessions;
+  TransactionTable transactions;
+  std::set<uint16_t> ports;  ///< bound listener ports: our URIs carry one of them
+
+  /// The connection with `id` if it exists and is not closing, else nullptr.
+  Connection* Live(uint64_t id) {
+    auto it = connections.find(id);
+    if (it == connections.end() || it->second->closing()) return nullptr;
+    return it->second.get();
+  }
+
+  /// Loop time in milliseconds.
+  uint64_t now_ms() const { return uv_now(loop); }
+
+  /// True when `uri` names this relay's host (U-03: case-insensitive, userinfo ignored) with
+  /// no port or one of our ports.
+  bool IsOurHost(const Uri& uri) const;
+
+  /// True when `uri` is this relay's host with an explicit port of ours (U-04, U-07).
+  bool IsOurHostAndPort(const Uri& uri) const;
+};
+
+}  // namespace msrp::relay

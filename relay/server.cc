@@ -1,0 +1,208 @@
+// Server: listeners, accept with connection limits, per-connection event dispatch, the
+// housekeeping tick, deferred processing of resumed connections, stop and reload.
+#include "relay/server.h"
+
+#include <spdlog/spdlog.h>
+
+namespace msrp::relay {
+
+namespace {
+constexpr uint64_t kTickMs = 200;
+constexpr uint64_t kFlushCloseGraceMs = 5000;
+}  // namespace
+
+Server::Server(uv_loop_t* loop, std::shared_ptr<const config::Config> config, SslCtxPtr tls,
+               std::shared_ptr<const UserDb> users)
+    : tls_(std::move(tls)), auth_(ctx_), forwarder_(ctx_, auth_) {
+  ctx_.loop = loop;
+  ctx_.config = std::move(config);
+  ctx_.users = std::move(users);
+  ctx_.nonces = std::make_unique<NonceService>(NonceService::RandomSecret(), ctx_.config->auth.nonce_lifetime);
+  auth_.set_forwarder(&forwarder_);
+  uv_timer_init(loop, &tick_);
+  tick_.data = this;
+  uv_idle_init(loop, &idle_);
+  idle_.data = this;
+}
+
+Server::~Server() = default;
+
+FramerLimits Server::framer_limits() const {
+  return FramerLimits{ctx_.config->limits.max_head_bytes, ctx_.config->limits.max_headers};
+}
+
+QueueLimits Server::queue_limits() const {
+  const auto& l = ctx_.config->limits;
+  return QueueLimits{l.high_watermark, l.low_watermark, l.max_queue_bytes};
+}
+
+Result<bool> Server::Start() {
+  for (const auto& lc : ctx_.config->relay.listen) {
+    auto listener = std::make_unique<Listener>();
+    listener->server = this;
+    listener->transport = lc.transport;
+    uv_tcp_init(ctx_.loop, &listener->tcp);
+    listener->tcp.data = listener.get();
+    sockaddr_storage addr{};
+    bool v6 = lc.address.find(':') != std::string::npos;
+    int rc = v6 ? uv_ip6_addr(lc.address.c_str(), lc.port, reinterpret_cast<sockaddr_in6*>(&addr))
+                : uv_ip4_addr(lc.address.c_str(), lc.port, reinterpret_cast<sockaddr_in*>(&addr));
+    std::string where = (v6 ? "[" + lc.address + "]" : lc.address);
+    if (rc == 0) rc = uv_tcp_bind(&listener->tcp, reinterpret_cast<sockaddr*>(&addr), 0);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp), 511, &Server::OnConnection);
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), nullptr);
+      listeners_.push_back(std::move(listener));
+      return Err("cannot listen on " + where + ":" + std::to_string(lc.port) + ": " + uv_strerror(rc));
+    }
+    sockaddr_storage bound{};
+    int len = sizeof bound;
+    uv_tcp_getsockname(&listener->tcp, reinterpret_cast<sockaddr*>(&bound), &len);
+    listener->port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    ctx_.ports.insert(listener->port);
+    SPDLOG_INFO("listening on {}:{} ({})", where, listener->port,
+                lc.transport == config::Transport::kTls ? "tls" : "tcp");
+    listeners_.push_back(std::move(listener));
+  }
+  uv_timer_start(&tick_, &Server::OnTick, kTickMs, kTickMs);
+  return true;
+}
+
+void Server::OnConnection(uv_stream_t* stream, int status) {
+  auto* listener = static_cast<Listener*>(stream->data);
+  if (status != 0) {
+    SPDLOG_WARN("accept failed: {}", uv_strerror(status));
+    return;
+  }
+  listener->server->Accept(*listener);
+}
+
+void Server::Accept(Listener& listener) {
+  if (stopping_) return;
+  uint64_t id = next_id_++;
+  SSL_CTX* ssl_ctx = listener.transport == config::Transport::kTls ? tls_.get() : nullptr;
+  auto conn = std::make_unique<Connection>(ctx_.loop, id, ssl_ctx, this, framer_limits(), queue_limits(),
+                                           listener.port);
+  Connection* raw = conn.get();
+  ctx_.connections.emplace(id, std::move(conn));
+  int rc = raw->Accept(reinterpret_cast<uv_stream_t*>(&listener.tcp));
+  if (rc != 0) {
+    SPDLOG_WARN("accept failed: {}", uv_strerror(rc));
+    raw->Close("accept failed");
+    return;
+  }
+  raw->nonce_binding = std::to_string(id) + ":" + RandomToken(16);
+  raw->opaque = RandomToken(12);
+  if (ctx_.connections.size() > ctx_.config->limits.max_connections) {
+    raw->Close("connection limit reached (" + std::to_string(ctx_.config->limits.max_connections) + ")");
+    return;
+  }
+  SPDLOG_INFO("[c{} {}] connection opened ({})", id, raw->peer(), ssl_ctx ? "tls" : "tcp");
+}
+
+void Server::OnHead(Connection& conn, MessageHead& head) {
+  if (head.is_request) {
+    forwarder_.OnRequestHead(conn, head);
+  } else {
+    forwarder_.OnResponseHead(conn, head);
+  }
+}
+
+void Server::OnBody(Connection& conn, std::string_view bytes) { forwarder_.OnBody(conn, bytes); }
+void Server::OnEnd(Connection& conn, EndFlag flag) { forwarder_.OnEnd(conn, flag); }
+void Server::OnDrained(Connection& conn) { forwarder_.OnDrained(conn); }
+
+void Server::OnClosing(Connection& conn) {
+  forwarder_.OnConnectionClosing(conn);
+  // C-10, A-14: the URIs bound to this client connection die with it.
+  for (const auto& id : conn.session_ids) {
+    if (Session* s = ctx_.sessions.Find(id, 0)) {
+      SPDLOG_INFO("[c{}] session {} of user '{}' ended: connection closed after {} s", conn.id(),
+                  s->id.substr(0, 4) + "...", s->user, (ctx_.now_ms() - s->created_ms) / 1000);
+    }
+    ctx_.sessions.Remove(id);
+  }
+  conn.session_ids.clear();
+}
+
+void Server::OnClosed(Connection& conn) {
+  ctx_.connections.erase(conn.id());  // destroys conn
+  if (stopping_ && ctx_.connections.empty()) {
+    SPDLOG_INFO("all connections closed");
+  }
+}
+
+void Server::ScheduleProcess(Connection& conn) {
+  to_process_.push_back(conn.id());
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&idle_))) uv_idle_start(&idle_, &Server::OnIdle);
+}
+
+void Server::OnIdle(uv_idle_t* idle) {
+  auto* self = static_cast<Server*>(idle->data);
+  uv_idle_stop(idle);
+  std::vector<uint64_t> ids;
+  ids.swap(self->to_process_);
+  for (uint64_t id : ids) {
+    if (Connection* c = self->ctx_.Live(id)) c->ProcessBuffered();
+  }
+}
+
+void Server::OnTick(uv_timer_t* timer) { static_cast<Server*>(timer->data)->Tick(); }
+
+void Server::Tick() {
+  uint64_t now = ctx_.now_ms();
+  forwarder_.ExpireTransactions(now);
+  for (auto& s : ctx_.sessions.TakeExpired(now)) {
+    SPDLOG_INFO("[c{}] session {} of user '{}' expired", s.owner, s.id.substr(0, 4) + "...", s.user);
+    if (Connection* c = ctx_.Live(s.owner)) {
+      auto& ids = c->session_ids;
+      ids.erase(std::remove(ids.begin(), ids.end(), s.id), ids.end());
+    }
+  }
+  const auto& limits = ctx_.config->limits;
+  std::vector<std::pair<Connection*, std::string>> to_close;
+  for (auto& [id, conn] : ctx_.connections) {
+    if (conn->closing()) continue;
+    uint64_t age = now - conn->opened_ms;
+    if (conn->is_tls() && !conn->handshake_done() && age > uint64_t{limits.handshake_timeout} * 1000) {
+      to_close.emplace_back(conn.get(), "TLS handshake timeout");
+    } else if (!conn->had_success && age > uint64_t{limits.probation} * 1000) {
+      to_close.emplace_back(conn.get(), "no successful request within the probation period");  // C-05
+    } else if (conn->above_high() && now - conn->above_high_since_ms() > uint64_t{limits.stall_timeout} * 1000) {
+      to_close.emplace_back(conn.get(), "peer not reading: outbound queue stalled");
+    } else if (conn->close_after_flush() && now - conn->close_requested_ms > kFlushCloseGraceMs) {
+      to_close.emplace_back(conn.get(), "peer did not read its final response");
+    }
+  }
+  for (auto& [conn, reason] : to_close) conn->Close(reason);
+}
+
+void Server::Stop(const std::string& reason) {
+  if (stopping_) return;
+  stopping_ = true;
+  SPDLOG_INFO("stopping: {}", reason);
+  for (auto& l : listeners_) {
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&l->tcp))) uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), nullptr);
+  }
+  std::vector<Connection*> all;
+  for (auto& [id, conn] : ctx_.connections) all.push_back(conn.get());
+  for (Connection* c : all) c->Close("relay stopping");
+  uv_timer_stop(&tick_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  uv_idle_stop(&idle_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
+}
+
+void Server::Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, std::shared_ptr<const UserDb> users) {
+  ctx_.config = std::move(config);
+  ctx_.users = std::move(users);
+  ctx_.nonces->set_lifetime(ctx_.config->auth.nonce_lifetime);
+  if (tls) tls_ = std::move(tls);
+  for (auto& [id, conn] : ctx_.connections) {
+    conn->set_framer_limits(framer_limits());
+    conn->set_queue_limits(queue_limits());
+  }
+}
+
+}  // namespace msrp::relay

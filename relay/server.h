@@ -1,0 +1,78 @@
+// The relay server: owns the libuv listeners, every connection, the shared relay state and the
+// housekeeping timer (probation, handshake and stall timeouts, session expiry, transaction
+// timers). Dispatches connection events to the Forwarder.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <uv.h>
+
+#include "common/result.h"
+#include "relay/auth_handler.h"
+#include "relay/forwarder.h"
+#include "relay/relay_context.h"
+#include "relay/tls_context.h"
+
+namespace msrp::relay {
+
+class Server : public ConnectionHandler {
+ public:
+  /// `config`, `tls`, `users`: validated and loaded by the caller.
+  Server(uv_loop_t* loop, std::shared_ptr<const config::Config> config, SslCtxPtr tls,
+         std::shared_ptr<const UserDb> users);
+  ~Server() override;
+
+  /// Binds every listener and starts the housekeeping timer. Logs "listening on ADDR:PORT
+  /// (tls|tcp)" per listener. Errors name the address and libuv's reason.
+  Result<bool> Start();
+
+  /// Stops accepting, closes every connection and the timers; the loop then ends.
+  void Stop(const std::string& reason);
+
+  /// Applies a new validated config, users and TLS context (SIGHUP). Listeners are not
+  /// changed; limits, timeouts, users and certificates apply to new work at once.
+  void Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, std::shared_ptr<const UserDb> users);
+
+  size_t connection_count() const { return ctx_.connections.size(); }
+
+ private:
+  struct Listener {
+    uv_tcp_t tcp;
+    Server* server = nullptr;
+    config::Transport transport = config::Transport::kTls;
+    uint16_t port = 0;
+  };
+
+  static void OnConnection(uv_stream_t* stream, int status);
+  static void OnTick(uv_timer_t* timer);
+  static void OnIdle(uv_idle_t* idle);
+  void Accept(Listener& listener);
+  void Tick();
+
+  // ConnectionHandler
+  void OnHead(Connection& conn, MessageHead& head) override;
+  void OnBody(Connection& conn, std::string_view bytes) override;
+  void OnEnd(Connection& conn, EndFlag flag) override;
+  void OnDrained(Connection& conn) override;
+  void OnClosing(Connection& conn) override;
+  void OnClosed(Connection& conn) override;
+  void ScheduleProcess(Connection& conn) override;
+
+  FramerLimits framer_limits() const;
+  QueueLimits queue_limits() const;
+
+  RelayContext ctx_;
+  SslCtxPtr tls_;
+  AuthHandler auth_;
+  Forwarder forwarder_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  uv_timer_t tick_;
+  uv_idle_t idle_;
+  std::vector<uint64_t> to_process_;  ///< connections resumed, to feed from the loop
+  uint64_t next_id_ = 1;
+  bool stopping_ = false;
+};
+
+}  // namespace msrp::relay
