@@ -37,7 +37,7 @@ void Forwarder::SendResponse(Connection& conn, std::string_view tid, int code, s
 }
 
 void Forwarder::PauseIfBusy(Connection& source, Connection& dest) {
-  if (!dest.above_high() || source.closing()) return;
+  if (!dest.above_high() || source.closing() || dest.closing()) return;
   auto& paused = dest.paused_sources;
   if (std::find(paused.begin(), paused.end(), source.id()) != paused.end()) return;
   paused.push_back(source.id());
@@ -177,7 +177,8 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     // Both hops are ours: deliver internally to the peer's client (one rewrite per hop).
     hops.push_back(tp.raw[1]);
     dest_id = peer->owner;
-    session->messages_in++;
+    r.sender_session = session->id;
+    r.receiver_session = peer->id;
   } else {
     // Inbound: only toward the client that owns the URI (S-01, S-02).
     if (tp.size() != 2) {
@@ -185,6 +186,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
       return;
     }
     dest_id = session->owner;
+    r.receiver_session = session->id;
   }
   Connection* dest = ctx_.Live(dest_id);
   if (dest == nullptr) {
@@ -277,6 +279,7 @@ void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
         ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
       }
       if (r.respond_ok_at_end) SendResponse(conn, r.in_tid, 200, r.response_to, r.response_from);
+      Account(r);
       PauseIfBusy(conn, *dest);
     }
   }
@@ -285,6 +288,18 @@ void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
     Reject(conn, r.fail_code_at_end, "destination closed during the chunk");
   }
   r = InboundRoute{};
+}
+
+void Forwarder::Account(const InboundRoute& r) {
+  uint64_t now = ctx_.now_ms();
+  if (Session* s = r.sender_session.empty() ? nullptr : ctx_.sessions.Find(r.sender_session, now)) {
+    s->bytes_in += r.body_bytes;
+    s->messages_in++;
+  }
+  if (Session* s = r.receiver_session.empty() ? nullptr : ctx_.sessions.Find(r.receiver_session, now)) {
+    s->bytes_out += r.body_bytes;
+    s->messages_out++;
+  }
 }
 
 void Forwarder::OnResponseHead(Connection& conn, MessageHead& head) {

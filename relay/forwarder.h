@@ -47,6 +47,8 @@ class Forwarder {
   void SendReport(const PendingTransaction& txn, int code, std::string_view comment);
   void SendLocalReport(Connection& conn, int code);
   void PauseIfBusy(Connection& source, Connection& dest);
+  /// Adds a forwarded message's body bytes to its sessions' counters.
+  void Account(const InboundRoute& r);
 
   RelayContext& ctx_;
   AuthHandler& auth_;

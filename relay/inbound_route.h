@@ -33,6 +33,8 @@ struct InboundRoute {
   std::string message_id;        ///< the request's Message-ID, empty when absent
   std::string byte_range;        ///< the request's Byte-Range as received, empty when absent
   int fail_code_at_end = 0;      ///< non-zero: forwarding failed mid-chunk, answer this at the end
+  std::string sender_session;    ///< session whose client sent this (outbound), for accounting
+  std::string receiver_session;  ///< session whose client receives it, for accounting
 };
 
 }  // namespace msrp::relay

@@ -22,7 +22,6 @@ struct Daemon {
 void OnStopSignal(uv_signal_t* handle, int signum) {
   auto* daemon = static_cast<Daemon*>(handle->data);
   daemon->server->Stop(signum == SIGTERM ? "SIGTERM" : "SIGINT");
-  uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
 }
 
 void OnReloadSignal(uv_signal_t* handle, int) {
@@ -102,11 +101,10 @@ int main(int argc, char** argv) {
       uv_signal_start(&sigterm, &OnStopSignal, SIGTERM);
       uv_signal_start(&sigint, &OnStopSignal, SIGINT);
       uv_signal_start(&sighup, &OnReloadSignal, SIGHUP);
-      uv_unref(reinterpret_cast<uv_handle_t*>(&sighup));
+      // Signal handles do not keep the loop alive: it ends once Stop() has closed the rest.
+      for (uv_signal_t* s : {&sigterm, &sigint, &sighup}) uv_unref(reinterpret_cast<uv_handle_t*>(s));
       SPDLOG_INFO("msrp-relay {} started as {}", MSRP_RELAY_VERSION, state.config->relay.hostname);
     }
-    // Stop() closes the listeners, connections and timers; the stop signal handle closes
-    // itself. Unreferenced handles (SIGHUP) do not keep the loop alive.
     uv_run(loop, UV_RUN_DEFAULT);
     for (uv_signal_t* s : {&sigterm, &sigint, &sighup}) {
       if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(s))) uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);

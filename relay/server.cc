@@ -2,6 +2,8 @@
 // housekeeping tick, deferred processing of resumed connections, stop and reload.
 #include "relay/server.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace msrp::relay {
@@ -118,8 +120,10 @@ void Server::OnClosing(Connection& conn) {
   // C-10, A-14: the URIs bound to this client connection die with it.
   for (const auto& id : conn.session_ids) {
     if (Session* s = ctx_.sessions.Find(id, 0)) {
-      SPDLOG_INFO("[c{}] session {} of user '{}' ended: connection closed after {} s", conn.id(),
-                  s->id.substr(0, 4) + "...", s->user, (ctx_.now_ms() - s->created_ms) / 1000);
+      SPDLOG_INFO("[c{}] session {} of user '{}' ended: connection closed after {} s; sent {} messages {} B, "
+                  "received {} messages {} B",
+                  conn.id(), s->id.substr(0, 4) + "...", s->user, (ctx_.now_ms() - s->created_ms) / 1000,
+                  s->messages_in, s->bytes_in, s->messages_out, s->bytes_out);
     }
     ctx_.sessions.Remove(id);
   }
@@ -154,7 +158,8 @@ void Server::Tick() {
   uint64_t now = ctx_.now_ms();
   forwarder_.ExpireTransactions(now);
   for (auto& s : ctx_.sessions.TakeExpired(now)) {
-    SPDLOG_INFO("[c{}] session {} of user '{}' expired", s.owner, s.id.substr(0, 4) + "...", s.user);
+    SPDLOG_INFO("[c{}] session {} of user '{}' ended: expired; sent {} messages {} B, received {} messages {} B",
+                s.owner, s.id.substr(0, 4) + "...", s.user, s.messages_in, s.bytes_in, s.messages_out, s.bytes_out);
     if (Connection* c = ctx_.Live(s.owner)) {
       auto& ids = c->session_ids;
       ids.erase(std::remove(ids.begin(), ids.end(), s.id), ids.end());
