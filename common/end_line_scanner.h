@@ -33,6 +33,17 @@ class EndLineScanner {
   /// Body bytes currently held back as a possible start of the end-line.
   size_t held() const { return matched_; }
 
+  /// Emits the held-back bytes as body (the data ended without an end-line, e.g. a relay
+  /// scanning its own outgoing body for F-11 reached the upstream end-line) and forgets them.
+  template <typename Emit>
+  void Flush(Emit&& emit) {
+    if (matched_ > 0) emit(std::string_view(carry_, matched_));
+    matched_ = 0;
+  }
+
+  /// Length of the end-line this scanner looks for, CRLF before it included.
+  size_t end_line_length() const { return total_len(); }
+
  private:
   bool Matches(size_t k, char c) const {
     if (k < fixed_len_) return c == pattern_[k];

@@ -55,8 +55,8 @@ size_t Framer::FeedHead(std::string_view data) {
   // Consume up to and including the next LF, bounded by the head limit.
   const char* nl = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
   size_t take = nl ? static_cast<size_t>(nl - data.data()) + 1 : data.size();
-  if (state_ == State::kStartLine && line_.empty() && take == 2 && data[0] == '\r') {
-    return take;  // tolerate a stray CRLF between messages (no bytes counted)
+  if (state_ == State::kStartLine && line_.empty()) {
+    head_.tid.clear();  // until this start line parses, a FrameError has no tid (not the last one)
   }
   if (head_bytes_ + take > limits_.max_head_bytes) {
     Fail("head larger than " + std::to_string(limits_.max_head_bytes) + " bytes");
@@ -72,6 +72,12 @@ size_t Framer::FeedHead(std::string_view data) {
     return take;
   }
   std::string_view line(line_.data(), line_.size() - 2);
+  if (state_ == State::kStartLine && line.empty()) {
+    // Tolerate a stray CRLF between messages, also when split across reads (no bytes counted).
+    line_.clear();
+    head_bytes_ = 0;
+    return take;
+  }
   if (line.find('\r') != std::string_view::npos) {
     Fail("bare CR in head");
     return take;

@@ -97,6 +97,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   r.has_body = head.has_body;
   r.is_send = head.method == "SEND";
   r.is_report = head.method == "REPORT";
+  r.method = head.method;
   if (!r.is_send) r.max_body = ctx_.config->limits.max_non_send_body;  // F-12
   r.kind = InboundRoute::Kind::kDiscard;
 
@@ -213,6 +214,11 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   std::string out;
   AppendRequestHead(out, out_tid, head.method, head.headers, head.has_body);
   dest->Send(out);
+  r.range = range;
+  if (r.is_send && head.has_body) {
+    r.out_headers = std::move(head.headers);
+    r.out_scanner.Reset(out_tid);
+  }
 
   if ((r.is_send && r.failure_report != FailureReport::kNo) || (!r.is_send && !r.is_report)) {
     PendingTransaction txn;
@@ -260,9 +266,78 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
     r.fail_code_at_end = 481;
     return;
   }
-  dest->Send(bytes);
-  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) txn->bytes_forwarded += bytes.size();
+  ForwardBody(r, *dest, bytes);
   PauseIfBusy(conn, *dest);
+}
+
+void Forwarder::SendPiece(InboundRoute& r, Connection& dest, std::string_view bytes) {
+  dest.Send(bytes);
+  r.piece_bytes += bytes.size();
+  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) txn->bytes_forwarded += bytes.size();
+}
+
+void Forwarder::ForwardBody(InboundRoute& r, Connection& dest, std::string_view bytes) {
+  if (r.out_headers.empty()) {
+    SendPiece(r, dest, bytes);
+    return;
+  }
+  while (!bytes.empty()) {
+    auto step = r.out_scanner.Scan(bytes, [&](std::string_view b) { SendPiece(r, dest, b); });
+    if (!step.found) return;
+    // The body holds "CRLF -------<our tid><flag> CRLF": cut the piece before it, and send
+    // those bytes as body of the next piece, whose tid differs (F-11).
+    std::string matched = "\r\n-------" + r.out_tid;
+    matched.push_back(static_cast<char>(step.flag));
+    matched.append("\r\n");
+    StartNewPiece(r, dest);
+    SendPiece(r, dest, matched);
+    bytes.remove_prefix(step.consumed);
+  }
+}
+
+void Forwarder::EndPiece(InboundRoute& r, Connection& dest, EndFlag flag) {
+  if (!r.out_headers.empty()) r.out_scanner.Flush([&](std::string_view b) { SendPiece(r, dest, b); });
+  std::string end;
+  AppendEndLine(end, r.out_tid, flag, r.has_body);
+  dest.Send(end);
+  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
+    ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
+  }
+}
+
+void Forwarder::StartNewPiece(InboundRoute& r, Connection& dest) {
+  EndPiece(r, dest, EndFlag::kMore);
+  r.piece_offset += r.piece_bytes;
+  r.piece_bytes = 0;
+  ByteRange next;
+  next.start = r.range.start + r.piece_offset;
+  next.total = r.range.total;
+  if (!r.out_headers.empty()) {
+    bool replaced = false;
+    for (auto& h : r.out_headers) {
+      if (EqualsIgnoreCase(h.name, "Byte-Range")) {
+        h.value = FormatByteRange(next);
+        replaced = true;
+      }
+    }
+    // Later chunks MUST carry Byte-Range (F-15); Content-Type stays last (F-07).
+    if (!replaced) r.out_headers.insert(r.out_headers.end() - 1, Header{"Byte-Range", FormatByteRange(next)});
+  }
+  std::string tid = NewTransactionId();
+  std::string out;
+  AppendRequestHead(out, tid, r.method, r.out_headers, true);
+  dest.Send(out);
+  PendingTransaction* old = ctx_.transactions.Find(r.dest, r.out_tid);
+  if (old != nullptr) {
+    PendingTransaction txn = *old;
+    txn.out_tid = tid;
+    txn.range = next;
+    txn.bytes_forwarded = 0;
+    txn.armed = false;
+    ctx_.transactions.Add(std::move(txn));
+  }
+  r.out_tid = std::move(tid);
+  r.out_scanner.Reset(r.out_tid);
 }
 
 void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
@@ -272,12 +347,7 @@ void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
     if (dest == nullptr) {
       r.fail_code_at_end = 481;
     } else {
-      std::string end;
-      AppendEndLine(end, r.out_tid, flag, r.has_body);
-      dest->Send(end);
-      if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
-        ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
-      }
+      EndPiece(r, *dest, flag);
       if (r.respond_ok_at_end) SendResponse(conn, r.in_tid, 200, r.response_to, r.response_from);
       Account(r);
       PauseIfBusy(conn, *dest);
@@ -373,11 +443,7 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
   // As a source: interrupt the chunk it was streaming (R-17: '+', the sender may resume).
   InboundRoute& r = conn.route;
   if (r.kind == InboundRoute::Kind::kForward) {
-    if (Connection* dest = ctx_.Live(r.dest)) {
-      std::string end;
-      AppendEndLine(end, r.out_tid, r.is_send ? EndFlag::kMore : EndFlag::kAbort, r.has_body);
-      dest->Send(end);
-    }
+    if (Connection* dest = ctx_.Live(r.dest)) EndPiece(r, *dest, r.is_send ? EndFlag::kMore : EndFlag::kAbort);
   }
   r = InboundRoute{};
   // As a destination: what was forwarded to it will get no response (C-10).

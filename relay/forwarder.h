@@ -45,6 +45,16 @@ class Forwarder {
   /// never answering REPORT, and discards its body.
   void Reject(Connection& conn, int code, const std::string& why);
   void SendReport(const PendingTransaction& txn, int code, std::string_view comment);
+  /// Streams SEND body bytes to `dest`, cutting the downstream chunk where the body holds its
+  /// own end-line (F-11). Other methods' bodies are sent as they are.
+  void ForwardBody(InboundRoute& r, Connection& dest, std::string_view bytes);
+  /// Sends body bytes of the current downstream piece and counts them.
+  void SendPiece(InboundRoute& r, Connection& dest, std::string_view bytes);
+  /// Ends the current downstream piece with '+' and opens the next one: fresh transaction id,
+  /// Byte-Range start moved on.
+  void StartNewPiece(InboundRoute& r, Connection& dest);
+  /// Writes the held-back body bytes and the end-line with `flag` for the current piece.
+  void EndPiece(InboundRoute& r, Connection& dest, EndFlag flag);
   void SendLocalReport(Connection& conn, int code);
   void PauseIfBusy(Connection& source, Connection& dest);
   /// Adds a forwarded message's body bytes to its sessions' counters.

@@ -5,7 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
+#include "common/end_line_scanner.h"
 #include "common/header_values.h"
+#include "common/message_head.h"
 
 namespace msrp::relay {
 
@@ -33,6 +37,12 @@ struct InboundRoute {
   std::string message_id;        ///< the request's Message-ID, empty when absent
   std::string byte_range;        ///< the request's Byte-Range as received, empty when absent
   int fail_code_at_end = 0;      ///< non-zero: forwarding failed mid-chunk, answer this at the end
+  std::string method;            ///< request method
+  std::vector<Header> out_headers;  ///< SEND with body: the downstream head, to open further pieces
+  ByteRange range;               ///< the request's Byte-Range (defaults when absent)
+  uint64_t piece_offset = 0;     ///< body bytes forwarded in earlier downstream pieces of this chunk
+  uint64_t piece_bytes = 0;      ///< body bytes in the current downstream piece
+  EndLineScanner out_scanner;    ///< F-11: finds the downstream end-line inside the body
   std::string sender_session;    ///< session whose client sent this (outbound), for accounting
   std::string receiver_session;  ///< session whose client receives it, for accounting
 };
