@@ -19,28 +19,36 @@ class Client:
             ctx.check_hostname = True
         raw = socket.create_connection((args.host, args.port))
         self.sock = ctx.wrap_socket(raw, server_hostname=args.relay_host)
-        self.buf = b""
+        self.buf = bytearray()
         self.uri = "msrps://%s.invalid:2855/%s;tcp" % (name, os.urandom(6).hex())
         self.relay_host = args.relay_host
 
     def read_frame(self):
-        """Returns (start line, headers dict, body bytes, flag)."""
+        """Returns (start line, headers dict, body bytes, flag). Scans each byte once."""
+        scan_from = 0
         while True:
             m = re.match(rb"MSRP (\S+) [^\r\n]*\r\n", self.buf)
             if m:
-                tid = m.group(1)
-                end = re.search(rb"-------" + re.escape(tid) + rb"([$#+])\r\n", self.buf)
-                if end:
-                    frame, self.buf = self.buf[:end.end()], self.buf[end.end():]
-                    head, _, body = frame[:end.start()].partition(b"\r\n\r\n")
-                    body = body[:-2] if body else b""
-                    lines = head.decode("latin1").split("\r\n")
-                    headers = {}
-                    for line in lines[1:]:
-                        if ": " in line:
-                            k, v = line.split(": ", 1)
-                            headers[k] = v
-                    return lines[0], headers, body, end.group(1).decode()
+                marker = b"-------" + m.group(1)
+                i = self.buf.find(marker, max(scan_from, m.end()))
+                while i != -1:
+                    tail = self.buf[i + len(marker):i + len(marker) + 3]
+                    if len(tail) < 3:
+                        break
+                    if tail[0:1] in (b"$", b"#", b"+") and tail[1:] == b"\r\n":
+                        frame = bytes(self.buf[:i + len(marker) + 3])
+                        del self.buf[:i + len(marker) + 3]
+                        head, _, body = frame[:i].partition(b"\r\n\r\n")
+                        body = body[:-2] if body else b""
+                        lines = head.decode("latin1").split("\r\n")
+                        headers = {}
+                        for line in lines[1:]:
+                            if ": " in line:
+                                k, v = line.split(": ", 1)
+                                headers[k] = v
+                        return lines[0], headers, body, tail[0:1].decode()
+                    i = self.buf.find(marker, i + 1)
+                scan_from = max(0, len(self.buf) - len(marker) - 3)
             data = self.sock.recv(1 << 20)
             if not data:
                 raise ConnectionError("relay closed the connection")
