@@ -87,7 +87,8 @@ void Forwarder::Reject(Connection& conn, int code, const std::string& why) {
         break;
     }
   }
-  SendResponse(conn, r.in_tid, code, r.response_to, r.response_from);
+  // a SEND is answered to the previous hop only, other requests to the whole From-Path.
+  SendResponse(conn, r.in_tid, code, r.is_send ? r.response_to : r.from_path, r.response_from);
 }
 
 void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
@@ -213,7 +214,11 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   }
   std::string out;
   AppendRequestHead(out, out_tid, head.method, head.headers, head.has_body);
-  dest->Send(out);
+  if (!r.is_send && head.has_body) {
+    r.held_request = std::move(out);  // sent whole once its end-line arrives (F-12)
+  } else {
+    dest->Send(out);
+  }
   r.range = range;
   if (r.is_send && head.has_body) {
     r.out_headers = std::move(head.headers);
@@ -247,16 +252,19 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
   InboundRoute& r = conn.route;
   r.body_bytes += bytes.size();
   if (r.max_body != 0 && r.body_bytes > r.max_body) {
-    // F-12: non-SEND bodies cannot be interrupted; the sender broke the limit.
-    if (r.kind == InboundRoute::Kind::kForward) {
-      if (Connection* dest = ctx_.Live(r.dest)) {
-        std::string end;
-        AppendEndLine(end, r.out_tid, EndFlag::kAbort, true);
-        dest->Send(end);
-      }
+    // F-12: a non-SEND body over the limit. Nothing of it was sent on; answer 400 at its end.
+    if (r.kind == InboundRoute::Kind::kForward) ctx_.transactions.Take(r.dest, r.out_tid);
+    if (r.fail_code_at_end == 0) {
+      SPDLOG_INFO("[c{} {}] {} {} body over {} bytes", conn.id(), conn.peer(), r.method, r.in_tid, r.max_body);
     }
+    r.held_request.clear();
+    r.held_request.shrink_to_fit();
     r.kind = InboundRoute::Kind::kDiscard;
-    conn.Close("body of a non-SEND request over " + std::to_string(r.max_body) + " bytes");
+    r.fail_code_at_end = 400;
+    return;
+  }
+  if (r.kind == InboundRoute::Kind::kForward && !r.held_request.empty()) {
+    r.held_request.append(bytes);
     return;
   }
   if (r.kind != InboundRoute::Kind::kForward) return;
@@ -347,6 +355,7 @@ void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
     if (dest == nullptr) {
       r.fail_code_at_end = 481;
     } else {
+      if (!r.held_request.empty()) dest->Send(r.held_request);
       EndPiece(r, *dest, flag);
       if (r.respond_ok_at_end) SendResponse(conn, r.in_tid, 200, r.response_to, r.response_from);
       Account(r);
@@ -355,7 +364,7 @@ void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
   }
   if (r.fail_code_at_end != 0) {
     ctx_.transactions.Take(r.dest, r.out_tid);
-    Reject(conn, r.fail_code_at_end, "destination closed during the chunk");
+    Reject(conn, r.fail_code_at_end, r.fail_code_at_end == 400 ? "body over the limit" : "destination closed during the chunk");
   }
   r = InboundRoute{};
 }
@@ -442,7 +451,7 @@ void Forwarder::ExpireTransactions(uint64_t now_ms) {
 void Forwarder::OnConnectionClosing(Connection& conn) {
   // As a source: interrupt the chunk it was streaming (R-17: '+', the sender may resume).
   InboundRoute& r = conn.route;
-  if (r.kind == InboundRoute::Kind::kForward) {
+  if (r.kind == InboundRoute::Kind::kForward && r.held_request.empty()) {
     if (Connection* dest = ctx_.Live(r.dest)) EndPiece(r, *dest, r.is_send ? EndFlag::kMore : EndFlag::kAbort);
   }
   r = InboundRoute{};

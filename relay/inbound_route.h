@@ -28,6 +28,8 @@ struct InboundRoute {
   std::string out_tid;           ///< transaction id on the destination hop
   uint64_t body_bytes = 0;       ///< body bytes read so far
   uint64_t max_body = 0;         ///< 0 = unbounded (SEND); F-12 bound for other methods
+  std::string held_request;      ///< non-SEND with a body: downstream bytes held until the end-line
+                                 ///< (F-12: such requests cannot be interrupted, so never half-sent)
   bool respond_ok_at_end = false;  ///< SEND with Failure-Report yes: 200 after the end-line (R-05)
   std::string in_tid;            ///< the request's transaction id on the source hop
   std::string response_to;       ///< To-Path of our response: From-Path[0] as received (R-07)
