@@ -28,7 +28,15 @@ class EndLineScanner {
   /// the views are valid only during the call. When the end-line is found, scanning stops
   /// right after its CRLF (Step::consumed) and the bytes held back are discarded.
   template <typename Emit>
-  Step Scan(std::string_view data, Emit&& emit);
+  Step Scan(std::string_view data, Emit&& emit) {
+    return Scan(data, emit, [] { return false; });
+  }
+
+  /// As above, but returns right after an emit once `stop_requested()` is true. Every emit is
+  /// then followed by a return, except that a found end-line is still reported: its bytes
+  /// are the last end_line_length() bytes of Step::consumed and all lie in `data`.
+  template <typename Emit, typename StopRequested>
+  Step Scan(std::string_view data, Emit&& emit, StopRequested&& stop_requested);
 
   /// Body bytes currently held back as a possible start of the end-line.
   size_t held() const { return matched_; }
@@ -64,29 +72,22 @@ class EndLineScanner {
 
 template <typename Emit>
 void EndLineScanner::Rematch(Emit&& emit) {
-  // carry_[0..matched_) failed to extend. Restart matching at each later '\r'.
-  size_t start = 1;
-  while (true) {
-    size_t k = start;
-    while (k < matched_ && carry_[k] != '\r') ++k;
-    emit(std::string_view(carry_, k));
-    if (k == matched_) {
-      matched_ = 0;
-      return;
-    }
-    // Shift carry_[k..) to the front and check it still matches the pattern prefix.
-    size_t rest = matched_ - k;
-    for (size_t i = 0; i < rest; ++i) carry_[i] = carry_[k + i];
-    matched_ = rest;
+  // carry_[0..matched_) failed to extend. Keep the longest suffix starting at a later '\r' that
+  // is still a prefix of the end-line (none: keep nothing); emit the bytes before it, once.
+  size_t k = 1;
+  for (; k < matched_; ++k) {
+    if (carry_[k] != '\r') continue;
     size_t m = 0;
-    while (m < matched_ && Matches(m, carry_[m])) ++m;
-    if (m == matched_) return;  // still a valid prefix
-    start = 1;
+    while (k + m < matched_ && Matches(m, carry_[k + m])) ++m;
+    if (k + m == matched_) break;
   }
+  emit(std::string_view(carry_, k));
+  for (size_t i = k; i < matched_; ++i) carry_[i - k] = carry_[i];
+  matched_ -= k;
 }
 
-template <typename Emit>
-EndLineScanner::Step EndLineScanner::Scan(std::string_view data, Emit&& emit) {
+template <typename Emit, typename StopRequested>
+EndLineScanner::Step EndLineScanner::Scan(std::string_view data, Emit&& emit, StopRequested&& stop_requested) {
   const size_t n = data.size();
   const size_t total = total_len();
   size_t i = 0;
@@ -103,6 +104,7 @@ EndLineScanner::Step EndLineScanner::Scan(std::string_view data, Emit&& emit) {
       }
     } else {
       Rematch(emit);
+      if (stop_requested()) return Step{i, false, EndFlag::kComplete};
     }
   }
   if (i == n) return Step{n, false, EndFlag::kComplete};

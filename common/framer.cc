@@ -36,9 +36,17 @@ size_t Framer::Feed(std::string_view data) {
         pos += FeedHead(data.substr(pos));
         break;
       case State::kBody: {
-        auto step = scanner_.Scan(data.substr(pos), [this](std::string_view bytes) {
-          if (!bytes.empty()) sink_->OnBody(bytes);
-        });
+        auto step = scanner_.Scan(
+            data.substr(pos), [this](std::string_view bytes) {
+              if (!bytes.empty()) sink_->OnBody(bytes);
+            },
+            [this] { return stopped_; });
+        if (step.found && stopped_) {
+          // Stopped in the OnBody just before an end-line that lies wholly in this slice: leave
+          // the end-line unconsumed, so OnEnd comes from the next Feed and not after Stop().
+          pos += step.consumed - scanner_.end_line_length();
+          break;
+        }
         pos += step.consumed;
         if (step.found) {
           state_ = State::kStartLine;
@@ -182,7 +190,12 @@ bool Framer::HandleHeaderLine(std::string_view line) {
 void Framer::FinishHead(bool has_body, EndFlag bodiless_flag) {
   head_.has_body = has_body;
   head_bytes_ = 0;
-  line_.clear();
+  // An idle connection keeps no large line buffer from an earlier long header (memory bound).
+  if (line_.capacity() > 1024) {
+    std::string().swap(line_);
+  } else {
+    line_.clear();
+  }
   state_ = has_body ? State::kBody : State::kStartLine;
   sink_->OnHead(head_);
   if (!has_body && state_ != State::kFailed) sink_->OnEnd(bodiless_flag);
