@@ -148,6 +148,11 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     Reject(conn, 403, "To-Path[0] is not this relay");
     return;
   }
+  if (first.session_id.empty() && tp.size() == 1 && head.method != "SEND" && head.method != "REPORT" &&
+      head.method != "NICKNAME" && head.method != "AUTH") {
+    Reject(conn, 501, "unknown method addressed to the relay");  // E-02
+    return;
+  }
   uint64_t now = ctx_.now_ms();
   Session* session = first.session_id.empty() ? nullptr : ctx_.sessions.Find(first.session_id, now);
   if (session == nullptr || !UriEquals(first, session->parsed_uri)) {

@@ -1,0 +1,100 @@
+// Session and transaction tables of the relay (RFC 4976 §6.3, §6.4): lookups, expiry, and the
+// BR-01 property that every session added resolves until it expires, whatever the order.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/digest.h"
+#include "relay/session_table.h"
+#include "relay/transaction_table.h"
+
+using msrp::relay::PendingTransaction;
+using msrp::relay::Session;
+using msrp::relay::SessionTable;
+using msrp::relay::TransactionTable;
+
+namespace {
+
+Session MakeSession(std::string id, uint64_t owner, uint64_t expires_ms) {
+  Session s;
+  s.id = std::move(id);
+  s.owner = owner;
+  s.expires_ms = expires_ms;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("BR-01, A-15: every session inserted in random order resolves until its Expires") {
+  std::mt19937 rng(4976);
+  SessionTable table;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back(msrp::RandomToken(16));
+  // Ids that differ only late or share prefixes, like ids other relays mint (/ + =).
+  for (int i = 0; i < 200; ++i) ids.push_back("abc/def+" + std::to_string(i) + "==");
+  std::shuffle(ids.begin(), ids.end(), rng);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    REQUIRE(table.Add(MakeSession(ids[i], i + 1, 1000 + (i % 7) * 100)) != nullptr);
+  }
+  std::shuffle(ids.begin(), ids.end(), rng);
+  for (const auto& id : ids) {
+    Session* s = table.Find(id, 999);
+    REQUIRE(s != nullptr);
+    CHECK(s->id == id);
+  }
+  CHECK(table.size() == ids.size());
+}
+
+TEST_CASE("A-15: an expired session is not found and is swept") {
+  SessionTable table;
+  table.Add(MakeSession("short", 1, 1000));
+  table.Add(MakeSession("long", 2, 5000));
+  CHECK(table.Find("short", 999) != nullptr);
+  CHECK(table.Find("short", 1000) == nullptr);
+  auto expired = table.TakeExpired(1000);
+  REQUIRE(expired.size() == 1);
+  CHECK(expired[0].id == "short");
+  CHECK(table.size() == 1);
+  CHECK(table.Find("long", 4999) != nullptr);
+}
+
+TEST_CASE("U-05: session ids compare case-sensitively") {
+  SessionTable table;
+  table.Add(MakeSession("AbC123", 1, 10000));
+  CHECK(table.Find("AbC123", 0) != nullptr);
+  CHECK(table.Find("abc123", 0) == nullptr);
+  CHECK(table.Add(MakeSession("AbC123", 2, 10000)) == nullptr);  // duplicate id refused
+}
+
+TEST_CASE("R-04, R-08: pending transactions are found by (connection, tid) and time out in order") {
+  TransactionTable table;
+  for (int i = 0; i < 3; ++i) {
+    PendingTransaction t;
+    t.dest = 7;
+    t.out_tid = "tid" + std::to_string(i);
+    t.source = 3;
+    table.Add(std::move(t));
+  }
+  PendingTransaction other;
+  other.dest = 8;
+  other.out_tid = "tid0";
+  table.Add(std::move(other));
+  CHECK(table.Find(7, "tid1") != nullptr);
+  CHECK(table.Find(9, "tid1") == nullptr);
+  table.Arm(table.Find(7, "tid0"), 100);
+  table.Arm(table.Find(7, "tid1"), 200);
+  // tid2 is not armed: still streaming, never times out.
+  CHECK(table.TakeExpired(99).empty());
+  auto first = table.TakeExpired(150);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].out_tid == "tid0");
+  // A transaction answered before its deadline is gone; its deadline entry is skipped.
+  CHECK(table.Take(7, "tid1").out_tid == "tid1");
+  CHECK(table.TakeExpired(1000).empty());
+  auto by_dest = table.TakeByDestination(7);
+  REQUIRE(by_dest.size() == 1);
+  CHECK(by_dest[0].out_tid == "tid2");
+  CHECK(table.size() == 1);
+  CHECK(table.Find(8, "tid0") != nullptr);
+}
