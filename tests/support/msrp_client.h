@@ -1,0 +1,137 @@
+// Blocking-style MSRP-over-TLS test client (OpenSSL, non-blocking socket driven by poll with
+// deadlines): raw writes, frame reads with timeouts, close detection and Digest AUTH.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/support/msrp_frame.h"
+
+typedef struct ssl_st SSL;
+
+namespace msrp::test {
+
+using Millis = std::chrono::milliseconds;
+
+/// Default time to wait for a frame that must arrive.
+inline constexpr Millis kFrameTimeout{5000};
+
+/// How a test client is set up.
+struct ClientOptions {
+  std::string name = "client";  ///< used in the endpoint URI host: <name>.example.com
+  int rcvbuf = 0;               ///< SO_RCVBUF before connect when > 0
+  int sndbuf = 0;               ///< SO_SNDBUF before connect when > 0
+  Millis connect_timeout{5000}; ///< TCP connect + TLS handshake
+  /// Returns extra context (e.g. relay liveness and log tail) appended to failure messages.
+  std::function<std::string()> diagnostics;
+};
+
+/// Outcome of a read attempt.
+enum class ReadStatus { kFrame, kTimeout, kClosed, kMalformed };
+
+/// Parameters of an AUTH exchange (RFC 4976 §5.1).
+struct AuthOptions {
+  std::string to_uri = "msrps://relay.test;tcp";  ///< AUTH To-Path, used byte-exact in A2
+  std::optional<int64_t> expires;                 ///< Expires header on both AUTHs when set
+  bool with_uri_param = false;                    ///< add uri="<to_uri>" to Authorization
+};
+
+/// What Authenticate() learned.
+struct AuthResult {
+  Frame challenge;        ///< the 401
+  Frame response;         ///< the 200
+  std::string use_path;   ///< the Use-Path value (this relay: one URI)
+  int64_t expires = 0;    ///< the Expires value of the 200
+  std::string nonce;
+  std::string cnonce;
+};
+
+/// One TLS connection to the relay at 127.0.0.1:port, verifying the relay certificate against
+/// the test CA with SNI and host name relay.test. Each client owns a random endpoint URI
+/// `msrps://<name>.example.com:9892/<random>;tcp`. Not thread-safe; one thread per client.
+class MsrpClient {
+ public:
+  /// Connects and completes the TLS handshake; throws std::runtime_error on failure.
+  MsrpClient(uint16_t port, ClientOptions options);
+  ~MsrpClient();
+  MsrpClient(const MsrpClient&) = delete;
+  MsrpClient& operator=(const MsrpClient&) = delete;
+
+  /// This client's endpoint URI (its From-Path).
+  const std::string& uri() const { return uri_; }
+  const std::string& name() const { return options_.name; }
+
+  /// Writes all of `bytes`; throws if the connection fails or `timeout` passes first.
+  void Write(std::string_view bytes, Millis timeout = Millis(20000));
+  /// Like Write but returns false instead of throwing when the peer closed or reset.
+  bool TryWrite(std::string_view bytes, Millis timeout = Millis(20000));
+  /// Writes `bytes` with one SSL_write per octet (TCP_NODELAY is set on every client).
+  void WriteBytewise(std::string_view bytes);
+  /// Writes as much of `bytes` as possible within `timeout`; returns octets written (may be
+  /// 0). The next call must pass the remaining octets starting at the first unwritten one.
+  /// Sets `*failed` (if given) when the connection broke.
+  size_t WriteSome(std::string_view bytes, Millis timeout, bool* failed = nullptr);
+
+  /// Reads one frame within `timeout` (0 = only what is already available).
+  ReadStatus Read(Frame* out, Millis timeout, std::string* error = nullptr);
+  /// Reads one frame or throws (timeout, closed, malformed) naming `what`.
+  Frame ReadFrame(Millis timeout = kFrameTimeout, std::string_view what = "a frame");
+  /// Empty if nothing arrives within `timeout`; otherwise describes what arrived (a frame or
+  /// the connection closing). For "the relay sends nothing" checks.
+  std::string ExpectSilence(Millis timeout);
+  /// True if the peer closes the connection within `timeout`. Frames read meanwhile are
+  /// appended to `frames` (if given) and otherwise ignored.
+  bool WaitClosed(Millis timeout, std::vector<Frame>* frames = nullptr);
+  /// True once a read saw EOF or a connection error.
+  bool closed() const { return closed_; }
+
+  /// Sends an AUTH (`tid`, To-Path `to_uri`, From-Path uri(), extra headers in order) and
+  /// returns the response; throws if none arrives.
+  Frame SendAuth(std::string_view tid, std::string_view to_uri, const Headers& extra);
+  /// Full AUTH 401/200 exchange; throws unless it ends in a 200 with Use-Path, Expires and
+  /// an Authentication-Info whose rspauth verifies.
+  AuthResult Authenticate(std::string_view user, std::string_view password,
+                          const AuthOptions& options = {});
+
+  /// Closes the TLS connection (close_notify, then the socket). Idempotent.
+  void Close();
+  /// Closes the socket abruptly (no close_notify). Idempotent.
+  void Abort();
+
+  /// The context string from ClientOptions::diagnostics (or empty).
+  std::string Diagnostics() const;
+
+ private:
+  void Connect(uint16_t port);
+  [[noreturn]] void Fail(const std::string& message) const;
+  bool WaitFd(short events, std::chrono::steady_clock::time_point deadline);
+
+  ClientOptions options_;
+  std::string uri_;
+  int fd_ = -1;
+  SSL* ssl_ = nullptr;
+  FrameReader reader_;
+  bool closed_ = false;
+  std::string close_reason_;
+};
+
+/// Builds `Authorization: Digest ...` for an AUTH whose To-Path is `to_uri`.
+std::string BuildAuthorization(std::string_view user, std::string_view realm,
+                               std::string_view password, std::string_view nonce,
+                               std::string_view nc, std::string_view cnonce,
+                               std::string_view opaque, std::string_view to_uri,
+                               bool with_uri_param);
+
+/// Plain TCP connection to 127.0.0.1:port (blocking, CLOEXEC); -1 on failure.
+int RawTcpConnect(uint16_t port);
+
+/// A fresh transaction id: 12 random alphanumerics.
+std::string NewTid();
+
+}  // namespace msrp::test
