@@ -60,6 +60,10 @@ struct LimitsSection {
   uint32_t stall_timeout = 60;             ///< close a destination stuck above high this long
   uint32_t max_connections = 10000;        ///< total inbound connections
   uint32_t handshake_timeout = 10;         ///< TLS handshake must finish within this
+  uint32_t max_connections_per_ip = 256;   ///< inbound connections from one source address
+  uint32_t max_pending_transactions = 10000;  ///< forwarded requests awaiting a response, per source
+  uint32_t idle_timeout = 300;             ///< close a connection with no session idle this long
+  uint64_t max_message_bytes = 0;          ///< 0 = unlimited; larger messages get 413 (E-03)
 };
 
 /// log: level and format.

@@ -315,6 +315,10 @@ class Loader {
         UnsignedField("stall_timeout", &l->stall_timeout),
         UnsignedField("max_connections", &l->max_connections),
         UnsignedField("handshake_timeout", &l->handshake_timeout),
+        UnsignedField("max_connections_per_ip", &l->max_connections_per_ip),
+        UnsignedField("max_pending_transactions", &l->max_pending_transactions),
+        UnsignedField("idle_timeout", &l->idle_timeout),
+        UnsignedField("max_message_bytes", &l->max_message_bytes),
     });
   }
 

@@ -204,6 +204,9 @@ void ValidateLimits(const LimitsSection& l, Reporter& r) {
   r.Positive("limits.stall_timeout", l.stall_timeout);
   r.Positive("limits.max_connections", l.max_connections);
   r.Positive("limits.handshake_timeout", l.handshake_timeout);
+  r.Positive("limits.max_connections_per_ip", l.max_connections_per_ip);
+  r.Positive("limits.max_pending_transactions", l.max_pending_transactions);
+  r.Positive("limits.idle_timeout", l.idle_timeout);
   r.Ordered("limits.low_watermark", l.low_watermark, "limits.high_watermark", l.high_watermark,
             true);
   r.Ordered("limits.high_watermark", l.high_watermark, "limits.max_queue_bytes",

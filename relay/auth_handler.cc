@@ -44,10 +44,12 @@ void AuthHandler::Challenge(Connection& conn, const std::string& tid, const std:
 void AuthHandler::Fail(Connection& conn, const std::string& tid, const std::string& to_path,
                        const std::string& from_path, const std::string& user, const std::string& why) {
   conn.auth_failures++;
+  ctx_.counters.auth_failures++;
   SPDLOG_INFO("[c{} {}] AUTH failed for user '{}': {} ({} of {})", conn.id(), conn.peer(), user, why,
               conn.auth_failures, ctx_.config->auth.max_failures);
   Challenge(conn, tid, to_path, from_path, false);
   if (conn.auth_failures >= ctx_.config->auth.max_failures) {
+    ctx_.counters.auth_failure_closes++;
     conn.CloseAfterFlush("too many failed AUTH attempts");
   }
 }
@@ -170,6 +172,7 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
                             {"Authentication-Info", FormatAuthenticationInfo(rspauth, c.cnonce, c.nc, "")}});
   conn.had_success = true;
   conn.auth_failures = 0;
+  ctx_.counters.auth_successes++;
   SPDLOG_INFO("[c{} {}] AUTH ok for user '{}': session {} {} for {} s", conn.id(), conn.peer(), c.username,
               session->id.substr(0, 4) + "...", refreshed ? "refreshed" : "created", granted);
 }

@@ -20,7 +20,7 @@ char g_plain_buffer[kPlainBufferSize];
 /// Ciphertext batch size for one socket write.
 constexpr size_t kMaxWriteBatch = 256 * 1024;
 
-std::string PeerName(uv_tcp_t* tcp) {
+std::string PeerName(uv_tcp_t* tcp, std::string* ip) {
   sockaddr_storage ss{};
   int len = sizeof ss;
   if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
@@ -30,24 +30,28 @@ std::string PeerName(uv_tcp_t* tcp) {
     auto* a = reinterpret_cast<sockaddr_in*>(&ss);
     uv_ip4_name(a, host, sizeof host);
     port = ntohs(a->sin_port);
+    *ip = host;
     return std::string(host) + ":" + std::to_string(port);
   }
   auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
   uv_ip6_name(a, host, sizeof host);
   port = ntohs(a->sin6_port);
+  *ip = host;
   return "[" + std::string(host) + "]:" + std::to_string(port);
 }
 
 }  // namespace
 
 Connection::Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, ConnectionHandler* handler,
-                       FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port)
+                       FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port,
+                       Counters* counters)
     : loop_(loop),
       id_(id),
       handler_(handler),
       framer_(this, framer_limits),
       queue_limits_(queue_limits),
-      listener_port_(listener_port) {
+      listener_port_(listener_port),
+      counters_(counters) {
   uv_tcp_init(loop_, &tcp_);
   tcp_.data = this;
   if (ssl_ctx != nullptr) {
@@ -68,8 +72,9 @@ int Connection::Accept(uv_stream_t* server) {
   int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
   if (rc != 0) return rc;
   uv_tcp_nodelay(&tcp_, 1);
-  peer_ = PeerName(&tcp_);
+  peer_ = PeerName(&tcp_, &peer_ip_);
   opened_ms = uv_now(loop_);
+  last_activity_ms_ = opened_ms;
   reading_ = true;
   return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
 }
@@ -87,6 +92,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     return;
   }
   self->bytes_in_ += static_cast<uint64_t>(nread);
+  self->last_activity_ms_ = uv_now(self->loop_);
   if (self->ssl_ != nullptr) {
     self->HandleCiphertext(buf->base, static_cast<size_t>(nread));
   } else {
@@ -125,6 +131,7 @@ void Connection::DrainTls() {
     unsigned long code = ERR_peek_error();
     std::string reason = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code) : "unknown" : "unknown";
     ERR_clear_error();
+    if (!handshake_done_) counters_->tls_handshake_failures++;
     Close(std::string(handshake_done_ ? "TLS error: " : "TLS handshake failed: ") + reason);
     return;
   }
@@ -160,6 +167,7 @@ void Connection::OnBody(std::string_view bytes) { handler_->OnBody(*this, bytes)
 void Connection::OnEnd(EndFlag flag) { handler_->OnEnd(*this, flag); }
 
 void Connection::OnFrameError(const FrameError& error) {
+  counters_->framing_errors++;
   Close("framing lost: " + error.reason);
 }
 
@@ -227,6 +235,7 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->write_in_flight_ = false;
   self->bytes_out_ += self->in_flight_.size();
+  self->last_activity_ms_ = uv_now(self->loop_);
   self->in_flight_.clear();
   if (status != 0) {
     self->Close(std::string("write error: ") + uv_strerror(status));
@@ -243,6 +252,7 @@ void Connection::CheckWatermarks() {
   if (closing_) return;
   uint64_t pending = pending_bytes();
   if (pending > queue_limits_.max_queue_bytes) {
+    counters_->queue_overflow_closes++;
     Close("outbound queue over " + std::to_string(queue_limits_.max_queue_bytes) + " bytes");
     return;
   }

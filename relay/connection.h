@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "common/framer.h"
+#include "relay/counters.h"
 #include "relay/inbound_route.h"
 
 namespace msrp::relay {
@@ -51,7 +52,8 @@ class Connection : private Framer::Sink {
  public:
   /// `ssl_ctx` null for plain TCP. `listener_port` is the port the connection came in on.
   Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, ConnectionHandler* handler,
-             FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port);
+             FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port,
+             Counters* counters);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -85,10 +87,16 @@ class Connection : private Framer::Sink {
   bool is_tls() const { return ssl_ != nullptr; }
   bool handshake_done() const { return handshake_done_; }
   const std::string& peer() const { return peer_; }
+  /// The peer's IP address without port (for per-address limits).
+  const std::string& peer_ip() const { return peer_ip_; }
+  /// Loop time of the last byte read or written.
+  uint64_t last_activity_ms() const { return last_activity_ms_; }
   uint16_t listener_port() const { return listener_port_; }
   bool above_high() const { return above_high_; }
   uint64_t above_high_since_ms() const { return above_high_since_ms_; }
   bool close_after_flush() const { return close_after_flush_; }
+  /// True while a message body is being read.
+  bool framer_in_body() const { return framer_.in_body(); }
   uint64_t bytes_in() const { return bytes_in_; }
   uint64_t bytes_out() const { return bytes_out_; }
   void set_framer_limits(FramerLimits limits) { framer_.set_limits(limits); }
@@ -136,6 +144,9 @@ class Connection : private Framer::Sink {
   QueueLimits queue_limits_;
   uint16_t listener_port_;
   std::string peer_;
+  std::string peer_ip_;
+  Counters* counters_;
+  uint64_t last_activity_ms_ = 0;
   std::string out_plain_;     ///< plain TCP: bytes not yet handed to libuv
   std::string in_flight_;     ///< bytes of the write in flight (kept alive until OnWrite)
   std::string held_plain_;    ///< plaintext not yet fed (reading paused mid-buffer)

@@ -33,6 +33,7 @@ void Forwarder::SendResponse(Connection& conn, std::string_view tid, int code, s
   std::string out;
   AppendResponse(out, tid, code, ReasonPhrase(code), to_path, from_path, extra);
   conn.Send(out);
+  ctx_.counters.responses_generated++;
   PauseIfBusy(conn, conn);
 }
 
@@ -42,6 +43,7 @@ void Forwarder::PauseIfBusy(Connection& source, Connection& dest) {
   if (std::find(paused.begin(), paused.end(), source.id()) != paused.end()) return;
   paused.push_back(source.id());
   source.PauseReading();
+  ctx_.counters.backpressure_pauses++;
   SPDLOG_DEBUG("[c{}] paused: destination c{} has {} bytes queued", source.id(), dest.id(), dest.pending_bytes());
 }
 
@@ -69,6 +71,7 @@ void Forwarder::SendLocalReport(Connection& conn, int code) {
   AppendRequestHead(out, tid, "REPORT", headers, false);
   AppendEndLine(out, tid, EndFlag::kComplete, false);
   conn.Send(out);
+  ctx_.counters.reports_generated++;
 }
 
 void Forwarder::Reject(Connection& conn, int code, const std::string& why) {
@@ -133,6 +136,15 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   if (r.is_send && !r.byte_range.empty() && !ParseByteRange(r.byte_range).ok()) {
     Reject(conn, 400, "bad Byte-Range");
     return;
+  }
+  const uint64_t max_message = ctx_.config->limits.max_message_bytes;
+  if (r.is_send && max_message != 0 && !r.byte_range.empty()) {
+    ByteRange br = ParseByteRange(r.byte_range).value();
+    if ((br.total && *br.total > max_message) || br.start - 1 > max_message) {
+      ctx_.counters.message_size_refusals++;
+      Reject(conn, 413, "message larger than limits.max_message_bytes");  // E-03
+      return;
+    }
   }
 
   // AUTH addressed to this relay: handled locally.
@@ -200,6 +212,12 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     Reject(conn, 481, "the session's connection is gone");  // C-10
     return;
   }
+  bool tracked = (r.is_send && r.failure_report != FailureReport::kNo) || (!r.is_send && !r.is_report);
+  if (tracked && ctx_.transactions.CountBySource(conn.id()) >= ctx_.config->limits.max_pending_transactions) {
+    ctx_.counters.pending_transaction_refusals++;
+    Reject(conn, 403, "too many requests awaiting a response (limits.max_pending_transactions)");
+    return;
+  }
 
   // pop our URIs from To-Path, push them (innermost first) onto From-Path. Every other
   // header passes unchanged (F-13) except Byte-Range's end, made '*' so the chunk stays
@@ -230,7 +248,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     r.out_scanner.Reset(out_tid);
   }
 
-  if ((r.is_send && r.failure_report != FailureReport::kNo) || (!r.is_send && !r.is_report)) {
+  if (tracked) {
     PendingTransaction txn;
     txn.dest = dest_id;
     txn.out_tid = out_tid;
@@ -249,6 +267,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   r.out_tid = std::move(out_tid);
   r.respond_ok_at_end = r.is_send && r.failure_report == FailureReport::kYes;
   conn.had_success = true;
+  ctx_.counters.requests_forwarded++;
   SPDLOG_DEBUG("[c{}] {} {} -> c{} as {}", conn.id(), head.method, r.in_tid, dest_id, r.out_tid);
   PauseIfBusy(conn, *dest);
 }
@@ -260,6 +279,7 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
     // F-12: a non-SEND body over the limit. Nothing of it was sent on; answer 400 at its end.
     if (r.kind == InboundRoute::Kind::kForward) ctx_.transactions.Take(r.dest, r.out_tid);
     if (r.fail_code_at_end == 0) {
+      ctx_.counters.non_send_body_refusals++;
       SPDLOG_INFO("[c{} {}] {} {} body over {} bytes", conn.id(), conn.peer(), r.method, r.in_tid, r.max_body);
     }
     r.held_request.clear();
@@ -270,6 +290,20 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
   }
   if (r.kind == InboundRoute::Kind::kForward && !r.held_request.empty()) {
     r.held_request.append(bytes);
+    return;
+  }
+  const uint64_t max_message = ctx_.config->limits.max_message_bytes;
+  if (r.is_send && max_message != 0 && r.range.start - 1 + r.body_bytes > max_message &&
+      r.kind != InboundRoute::Kind::kDiscard) {
+    // E-03: over the size limit mid-chunk: abort the forwarded message ('#') and tell the
+    // sender to stop with 413 now; the rest of the chunk is read and dropped.
+    if (r.kind == InboundRoute::Kind::kForward) {
+      if (Connection* dest = ctx_.Live(r.dest)) EndPiece(r, *dest, EndFlag::kAbort);
+      ctx_.transactions.Take(r.dest, r.out_tid);
+    }
+    ctx_.counters.message_size_refusals++;
+    r.respond_ok_at_end = false;
+    Reject(conn, 413, "message larger than limits.max_message_bytes");
     return;
   }
   if (r.kind != InboundRoute::Kind::kForward) return;
@@ -376,6 +410,7 @@ void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
 
 void Forwarder::Account(const InboundRoute& r) {
   uint64_t now = ctx_.now_ms();
+  ctx_.counters.body_bytes_relayed += r.body_bytes;
   if (Session* s = r.sender_session.empty() ? nullptr : ctx_.sessions.Find(r.sender_session, now)) {
     s->bytes_in += r.body_bytes;
     s->messages_in++;
@@ -443,13 +478,17 @@ void Forwarder::SendReport(const PendingTransaction& txn, int code, std::string_
   AppendRequestHead(out, tid, "REPORT", headers, false);
   AppendEndLine(out, tid, EndFlag::kComplete, false);
   src->Send(out);
+  ctx_.counters.reports_generated++;
   SPDLOG_INFO("[c{}] REPORT {} sent for transaction {}", src->id(), code, txn.in_tid);
 }
 
 void Forwarder::ExpireTransactions(uint64_t now_ms) {
   for (const auto& txn : ctx_.transactions.TakeExpired(now_ms)) {
     // only Failure-Report yes asks for a timeout REPORT; other state just expires.
-    if (txn.is_send && txn.failure_report == FailureReport::kYes) SendReport(txn, 408, "");
+    if (txn.is_send && txn.failure_report == FailureReport::kYes) {
+      ctx_.counters.transaction_timeouts++;
+      SendReport(txn, 408, "");
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include "common/user_db.h"
 #include "config/config.h"
 #include "relay/connection.h"
+#include "relay/counters.h"
 #include "relay/session_table.h"
 #include "relay/transaction_table.h"
 
@@ -29,6 +30,7 @@ struct RelayContext {
   SessionTable sessions;
   TransactionTable transactions;
   std::set<uint16_t> ports;  ///< bound listener ports: our URIs carry one of them
+  Counters counters;
 
   /// The connection with `id` if it exists and is not closing, else nullptr.
   Connection* Live(uint64_t id) {

@@ -74,7 +74,15 @@ Result<bool> Server::Start() {
 void Server::OnConnection(uv_stream_t* stream, int status) {
   auto* listener = static_cast<Listener*>(stream->data);
   if (status != 0) {
-    SPDLOG_WARN("accept failed: {}", uv_strerror(status));
+    // E.g. EMFILE: libuv drops the pending connection and keeps listening; existing
+    // connections are unaffected and accepting resumes once descriptors are free.
+    Server* self = listener->server;
+    self->ctx_.counters.accept_errors++;
+    uint64_t now = self->ctx_.now_ms();
+    if (now - self->last_accept_warning_ms_ >= 1000) {
+      self->last_accept_warning_ms_ = now;
+      SPDLOG_WARN("accept failed: {} ({} so far)", uv_strerror(status), self->ctx_.counters.accept_errors);
+    }
     return;
   }
   listener->server->Accept(*listener);
@@ -85,7 +93,7 @@ void Server::Accept(Listener& listener) {
   uint64_t id = next_id_++;
   SSL_CTX* ssl_ctx = listener.transport == config::Transport::kTls ? tls_.get() : nullptr;
   auto conn = std::make_unique<Connection>(ctx_.loop, id, ssl_ctx, this, framer_limits(), queue_limits(),
-                                           listener.port);
+                                           listener.port, &ctx_.counters);
   Connection* raw = conn.get();
   ctx_.connections.emplace(id, std::move(conn));
   int rc = raw->Accept(reinterpret_cast<uv_stream_t*>(&listener.tcp));
@@ -96,8 +104,19 @@ void Server::Accept(Listener& listener) {
   }
   raw->nonce_binding = std::to_string(id) + ":" + RandomToken(16);
   raw->opaque = RandomToken(12);
+  ctx_.counters.connections_accepted++;
+  uint32_t& from_ip = per_ip_[raw->peer_ip()];
+  from_ip++;
   if (ctx_.connections.size() > ctx_.config->limits.max_connections) {
-    raw->Close("connection limit reached (" + std::to_string(ctx_.config->limits.max_connections) + ")");
+    ctx_.counters.connections_refused_total_limit++;
+    raw->Close("connection limit reached (limits.max_connections " +
+               std::to_string(ctx_.config->limits.max_connections) + ")");
+    return;
+  }
+  if (from_ip > ctx_.config->limits.max_connections_per_ip) {
+    ctx_.counters.connections_refused_per_ip_limit++;
+    raw->Close("per-address connection limit reached (limits.max_connections_per_ip " +
+               std::to_string(ctx_.config->limits.max_connections_per_ip) + ")");
     return;
   }
   SPDLOG_INFO("[c{} {}] connection opened ({})", id, raw->peer(), ssl_ctx ? "tls" : "tcp");
@@ -131,6 +150,8 @@ void Server::OnClosing(Connection& conn) {
 }
 
 void Server::OnClosed(Connection& conn) {
+  auto ip = per_ip_.find(conn.peer_ip());
+  if (ip != per_ip_.end() && --ip->second == 0) per_ip_.erase(ip);
   ctx_.connections.erase(conn.id());  // destroys conn
   if (stopping_ && ctx_.connections.empty()) {
     SPDLOG_INFO("all connections closed");
@@ -171,11 +192,18 @@ void Server::Tick() {
     if (conn->closing()) continue;
     uint64_t age = now - conn->opened_ms;
     if (conn->is_tls() && !conn->handshake_done() && age > uint64_t{limits.handshake_timeout} * 1000) {
+      ctx_.counters.handshake_timeouts++;
       to_close.emplace_back(conn.get(), "TLS handshake timeout");
     } else if (!conn->had_success && age > uint64_t{limits.probation} * 1000) {
+      ctx_.counters.probation_closes++;
       to_close.emplace_back(conn.get(), "no successful request within the probation period");  // C-05
     } else if (conn->above_high() && now - conn->above_high_since_ms() > uint64_t{limits.stall_timeout} * 1000) {
+      ctx_.counters.stalled_closes++;
       to_close.emplace_back(conn.get(), "peer not reading: outbound queue stalled");
+    } else if (conn->session_ids.empty() && !conn->framer_in_body() && conn->pending_bytes() == 0 &&
+               now - conn->last_activity_ms() > uint64_t{limits.idle_timeout} * 1000) {
+      ctx_.counters.idle_closes++;
+      to_close.emplace_back(conn.get(), "idle without a session (limits.idle_timeout)");
     } else if (conn->close_after_flush() && now - conn->close_requested_ms > kFlushCloseGraceMs) {
       to_close.emplace_back(conn.get(), "peer did not read its final response");
     }
@@ -187,6 +215,7 @@ void Server::Stop(const std::string& reason) {
   if (stopping_) return;
   stopping_ = true;
   SPDLOG_INFO("stopping: {}", reason);
+  SPDLOG_INFO("counters: {}", ctx_.counters.Summary());
   for (auto& l : listeners_) {
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&l->tcp))) uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), nullptr);
   }

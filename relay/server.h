@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <uv.h>
@@ -71,6 +72,8 @@ class Server : public ConnectionHandler {
   uv_timer_t tick_;
   uv_idle_t idle_;
   std::vector<uint64_t> to_process_;  ///< connections resumed, to feed from the loop
+  std::unordered_map<std::string, uint32_t> per_ip_;  ///< open connections per source address
+  uint64_t last_accept_warning_ms_ = 0;
   uint64_t next_id_ = 1;
   bool stopping_ = false;
 };

@@ -5,8 +5,16 @@ namespace msrp::relay {
 
 PendingTransaction* TransactionTable::Add(PendingTransaction txn) {
   TransactionKey key{txn.dest, txn.out_tid};
+  auto found = txns_.find(key);
+  if (found != txns_.end()) Forget(found->second);
+  by_source_[txn.source]++;
   auto [it, inserted] = txns_.insert_or_assign(std::move(key), std::move(txn));
   return &it->second;
+}
+
+void TransactionTable::Forget(const PendingTransaction& txn) {
+  auto it = by_source_.find(txn.source);
+  if (it != by_source_.end() && --it->second == 0) by_source_.erase(it);
 }
 
 PendingTransaction* TransactionTable::Find(uint64_t dest, const std::string& tid) {
@@ -25,6 +33,7 @@ PendingTransaction TransactionTable::Take(uint64_t dest, const std::string& tid)
   if (it == txns_.end()) return PendingTransaction{};
   PendingTransaction out = std::move(it->second);
   txns_.erase(it);
+  Forget(out);
   return out;
 }
 
@@ -36,6 +45,7 @@ std::vector<PendingTransaction> TransactionTable::TakeExpired(uint64_t now_ms) {
     deadlines_.pop_front();
     auto it = txns_.find(key);
     if (it != txns_.end() && it->second.armed && it->second.deadline_ms == deadline) {
+      Forget(it->second);
       out.push_back(std::move(it->second));
       txns_.erase(it);
     }
@@ -47,6 +57,7 @@ std::vector<PendingTransaction> TransactionTable::TakeByDestination(uint64_t des
   std::vector<PendingTransaction> out;
   auto it = txns_.lower_bound(TransactionKey{dest, std::string()});
   while (it != txns_.end() && it->first.first == dest) {
+    Forget(it->second);
     out.push_back(std::move(it->second));
     it = txns_.erase(it);
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,8 +58,17 @@ class TransactionTable {
 
   size_t size() const { return txns_.size(); }
 
+  /// Pending transactions whose request came from connection `source`.
+  uint32_t CountBySource(uint64_t source) const {
+    auto it = by_source_.find(source);
+    return it == by_source_.end() ? 0 : it->second;
+  }
+
  private:
+  void Forget(const PendingTransaction& txn);
+
   std::map<TransactionKey, PendingTransaction> txns_;
+  std::unordered_map<uint64_t, uint32_t> by_source_;  ///< source connection -> pending count
   /// Armed keys in deadline order (one timeout value for all, so arming order is deadline
   /// order). Entries whose transaction is gone are skipped lazily.
   std::deque<std::pair<uint64_t, TransactionKey>> deadlines_;

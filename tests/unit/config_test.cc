@@ -306,6 +306,10 @@ TEST_CASE("the sample config config/msrp-relay.yaml parses and documents the def
   CHECK(c.limits.stall_timeout == limits.stall_timeout);
   CHECK(c.limits.max_connections == limits.max_connections);
   CHECK(c.limits.handshake_timeout == limits.handshake_timeout);
+  CHECK(c.limits.max_connections_per_ip == limits.max_connections_per_ip);
+  CHECK(c.limits.max_pending_transactions == limits.max_pending_transactions);
+  CHECK(c.limits.idle_timeout == limits.idle_timeout);
+  CHECK(c.limits.max_message_bytes == limits.max_message_bytes);
   CHECK(c.log.level == LogSection().level);
   CHECK(c.log.format == LogSection().format);
 }
