@@ -81,7 +81,7 @@ inline VectorFile Parse(std::istream& in) {
   return file;
 }
 
-inline std::string VectorPath() { return std::string(MSRP_SHARED_DIR) + "/rfc/rfc-examples.txt"; }
+inline std::string VectorPath() { return std::string(MSRP_TEST_DATA_DIR) + "/rfc-examples.txt"; }
 
 /// Loads (once) and returns the vector file.
 inline const VectorFile& Load() {
