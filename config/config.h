@@ -64,6 +64,14 @@ struct LimitsSection {
   uint32_t max_pending_transactions = 10000;  ///< forwarded requests awaiting a response, per source
   uint32_t idle_timeout = 300;             ///< close a connection with no session idle this long
   uint64_t max_message_bytes = 0;          ///< 0 = unlimited; larger messages get 413 (E-03)
+  uint32_t drain_timeout = 10;             ///< on SIGTERM, seconds in-flight chunks may take to finish
+};
+
+/// metrics: Prometheus text exposition and health checks over HTTP; off when the section is absent.
+struct MetricsSection {
+  bool enabled = false;                    ///< true when the YAML has a metrics section
+  std::string address = "127.0.0.1";       ///< IPv4 or IPv6 literal
+  uint16_t port = 9090;                    ///< 0 = any free port (logged once bound)
 };
 
 /// log: level and format.
@@ -80,6 +88,7 @@ struct Config {
   AuthSection auth;
   LimitsSection limits;
   LogSection log;
+  MetricsSection metrics;
 };
 
 }  // namespace msrp::config

@@ -17,11 +17,13 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/validate.h"
@@ -134,6 +136,7 @@ class Loader {
         {"auth", [&](const Ctx& x) { LoadAuth(x, &c->auth); }},
         {"limits", [&](const Ctx& x) { LoadLimits(x, &c->limits); }},
         {"log", [&](const Ctx& x) { LoadLog(x, &c->log); }},
+        {"metrics", [&](const Ctx& x) { LoadMetrics(x, &c->metrics); }},
     });
   }
 
@@ -319,6 +322,15 @@ class Loader {
         UnsignedField("max_pending_transactions", &l->max_pending_transactions),
         UnsignedField("idle_timeout", &l->idle_timeout),
         UnsignedField("max_message_bytes", &l->max_message_bytes),
+        UnsignedField("drain_timeout", &l->drain_timeout),
+    });
+  }
+
+  void LoadMetrics(const Ctx& x, MetricsSection* m) {
+    m->enabled = true;
+    LoadMap(x.value, x.path, x.line, true, {
+        StringField("address", &m->address),
+        UnsignedField("port", &m->port),
     });
   }
 
@@ -341,6 +353,46 @@ std::string ResolveAgainst(const std::filesystem::path& base, const std::string&
   return path.lexically_normal().string();
 }
 
+/// Parser events thrown away; remembers where the last null node was (see ParserAdvances).
+class DiscardEvents : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { last_null = mark; }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark last_null = YAML::Mark::null_mark();
+};
+
+/// yaml-cpp 0.7's LoadAll never returns (allocating without bound) on a ',' outside a flow
+/// collection, e.g. the text ",": the parser reports an empty document again and again without
+/// consuming the token (jbeder/yaml-cpp#1040, fixed upstream in #1319). A stream holds at most
+/// one document more than it has lines starting with "---" or "...", so this first pass stops
+/// past that count; `stuck_at` is then the start of the document it is stuck in. Throws
+/// YAML::Exception where LoadAll would.
+bool ParserAdvances(const std::string& text, YAML::Mark* stuck_at) {
+  size_t markers = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    if (text.compare(pos, 3, "---") == 0 || text.compare(pos, 3, "...") == 0) ++markers;
+    size_t nl = text.find('\n', pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DiscardEvents events;
+  for (size_t documents = 0; documents <= markers + 1; ++documents) {
+    if (!parser.HandleNextDocument(events)) return true;
+  }
+  *stuck_at = events.last_null;
+  return false;
+}
+
 /// Orders errors by line; errors without a line (missing sections) come last.
 void SortByLine(std::vector<ConfigError>* errors) {
   std::stable_sort(errors->begin(), errors->end(), [](const ConfigError& a, const ConfigError& b) {
@@ -361,6 +413,13 @@ LoadResult LoadText(const std::string& text, const std::string& path) {
 
   std::vector<YAML::Node> documents;
   try {
+    YAML::Mark stuck_at;
+    if (!ParserAdvances(text, &stuck_at)) {
+      result.errors.push_back(ConfigError{path, stuck_at.is_null() ? 0 : stuck_at.line + 1, "",
+                                          "invalid YAML: a stray token (e.g. ',' outside [...] or {...}) "
+                                          "at or after this line"});
+      return result;
+    }
     documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;

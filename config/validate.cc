@@ -213,6 +213,13 @@ void ValidateLimits(const LimitsSection& l, Reporter& r) {
             l.max_queue_bytes, true);
 }
 
+void ValidateMetrics(const MetricsSection& m, Reporter& r) {
+  if (!m.enabled || r.where().Invalid("metrics.address")) return;
+  if (!IsIpv4Literal(m.address) && !IsIpv6Literal(m.address)) {
+    r.Add("metrics.address", "expected an IPv4 or IPv6 address literal, got '" + m.address + "'");
+  }
+}
+
 void ValidateLog(const LogSection& log, Reporter& r) {
   const KeyLocations& where = r.where();
   if (!where.Invalid("log.level") &&
@@ -333,6 +340,7 @@ void ValidateConfig(const Config& config, const KeyLocations& where,
   ValidateAuth(config.auth, r);
   ValidateLimits(config.limits, r);
   ValidateLog(config.log, r);
+  ValidateMetrics(config.metrics, r);
 }
 
 void CheckReferencedFiles(const Config& config, const KeyLocations& where,

@@ -10,6 +10,7 @@
 #include "common/digest.h"
 #include "common/header_values.h"
 #include "relay/forwarder.h"
+#include "relay/logging.h"
 
 namespace msrp::relay {
 
@@ -45,7 +46,7 @@ void AuthHandler::Fail(Connection& conn, const std::string& tid, const std::stri
                        const std::string& from_path, const std::string& user, const std::string& why) {
   conn.auth_failures++;
   ctx_.counters.auth_failures++;
-  SPDLOG_INFO("[c{} {}] AUTH failed for user '{}': {} ({} of {})", conn.id(), conn.peer(), user, why,
+  SPDLOG_INFO("[c{} {}] AUTH failed for user '{}': {} ({} of {})", conn.id(), conn.peer(), LogSafe(user), LogSafe(why, 200),
               conn.auth_failures, ctx_.config->auth.max_failures);
   Challenge(conn, tid, to_path, from_path, false);
   if (conn.auth_failures >= ctx_.config->auth.max_failures) {
@@ -67,6 +68,7 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   auto authorization = head.Value("Authorization");
   if (!authorization) {
     SPDLOG_DEBUG("[c{}] AUTH without credentials: challenged", conn.id());
+    ctx_.counters.auth_challenges++;
     Challenge(conn, tid, from_value, to_uri, false);
     return;
   }
@@ -100,7 +102,9 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
     return;
   }
   if (nonce_check == NonceCheck::kStale) {
-    SPDLOG_INFO("[c{} {}] AUTH for user '{}' with a stale nonce: challenged again", conn.id(), conn.peer(), c.username);
+    SPDLOG_INFO("[c{} {}] AUTH for user '{}' with a stale nonce: challenged again", conn.id(), conn.peer(),
+                LogSafe(c.username));
+    ctx_.counters.auth_stale++;
     Challenge(conn, tid, from_value, to_uri, true);
     return;
   }
@@ -173,7 +177,8 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   conn.had_success = true;
   conn.auth_failures = 0;
   ctx_.counters.auth_successes++;
-  SPDLOG_INFO("[c{} {}] AUTH ok for user '{}': session {} {} for {} s", conn.id(), conn.peer(), c.username,
+  SPDLOG_INFO("[c{} {}] AUTH ok for user '{}' realm '{}': session {} {} for {} s", conn.id(), conn.peer(),
+              LogSafe(c.username), LogSafe(c.realm),
               session->id.substr(0, 4) + "...", refreshed ? "refreshed" : "created", granted);
 }
 

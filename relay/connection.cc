@@ -301,6 +301,7 @@ void Connection::Close(const std::string& reason) {
   if (closing_) return;
   SPDLOG_INFO("[c{} {}] connection closed: {} (in {} B, out {} B)", id_, peer_, reason, bytes_in_, bytes_out_);
   closing_ = true;
+  close_reason_ = reason;
   framer_.Stop();
   if (reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));

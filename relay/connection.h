@@ -95,6 +95,8 @@ class Connection : private Framer::Sink {
   bool above_high() const { return above_high_; }
   uint64_t above_high_since_ms() const { return above_high_since_ms_; }
   bool close_after_flush() const { return close_after_flush_; }
+  /// Why Close() was called (empty before).
+  const std::string& close_reason() const { return close_reason_; }
   /// True while a message body is being read.
   bool framer_in_body() const { return framer_.in_body(); }
   uint64_t bytes_in() const { return bytes_in_; }
@@ -151,6 +153,7 @@ class Connection : private Framer::Sink {
   std::string in_flight_;     ///< bytes of the write in flight (kept alive until OnWrite)
   std::string held_plain_;    ///< plaintext not yet fed (reading paused mid-buffer)
   std::string close_reason_pending_;  ///< reason given to CloseAfterFlush
+  std::string close_reason_;          ///< reason given to Close
   bool write_in_flight_ = false;
   bool reading_ = false;
   bool closing_ = false;

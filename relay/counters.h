@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace msrp::relay {
@@ -32,6 +33,10 @@ struct Counters {
   uint64_t message_size_refusals = 0;             ///< limits.max_message_bytes (413)
   uint64_t backpressure_pauses = 0;               ///< sources paused at a high watermark
   uint64_t body_bytes_relayed = 0;
+  uint64_t auth_stale = 0;                        ///< 401 stale=true (A-08)
+  uint64_t auth_challenges = 0;                   ///< 401 to an AUTH without credentials
+  std::map<int, uint64_t> responses_by_code;      ///< responses the relay generated, by status code
+  std::map<int, uint64_t> reports_by_code;        ///< REPORTs the relay generated, by Status code
 
   /// "name=value" pairs separated by spaces, for a log line.
   std::string Summary() const;

@@ -7,6 +7,7 @@
 
 #include "common/writer.h"
 #include "relay/auth_handler.h"
+#include "relay/logging.h"
 
 namespace msrp::relay {
 
@@ -34,6 +35,7 @@ void Forwarder::SendResponse(Connection& conn, std::string_view tid, int code, s
   AppendResponse(out, tid, code, ReasonPhrase(code), to_path, from_path, extra);
   conn.Send(out);
   ctx_.counters.responses_generated++;
+  ctx_.counters.responses_by_code[code]++;
   PauseIfBusy(conn, conn);
 }
 
@@ -72,11 +74,12 @@ void Forwarder::SendLocalReport(Connection& conn, int code) {
   AppendEndLine(out, tid, EndFlag::kComplete, false);
   conn.Send(out);
   ctx_.counters.reports_generated++;
+  ctx_.counters.reports_by_code[code]++;
 }
 
 void Forwarder::Reject(Connection& conn, int code, const std::string& why) {
   InboundRoute& r = conn.route;
-  SPDLOG_INFO("[c{} {}] request {} refused with {}: {}", conn.id(), conn.peer(), r.in_tid, code, why);
+  SPDLOG_INFO("[c{} {}] request {} refused with {}: {}", conn.id(), conn.peer(), r.in_tid, code, LogSafe(why, 200));
   r.kind = InboundRoute::Kind::kDiscard;
   if (r.is_report) return;  // never answer a REPORT
   if (r.is_send) {
@@ -95,6 +98,12 @@ void Forwarder::Reject(Connection& conn, int code, const std::string& why) {
 }
 
 void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
+  if (ctx_.draining) {
+    // Shutting down: chunks in flight finish, new requests are not started (the sender
+    // resumes elsewhere). Nothing of this request has been forwarded.
+    conn.Close("relay stopping: no new requests while draining");
+    return;
+  }
   InboundRoute& r = conn.route;
   r = InboundRoute{};
   r.in_tid = head.tid;
@@ -127,7 +136,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   if (!order_error && (!to.ok() || !from.ok())) order_error = !to.ok() ? to.error() : from.error();
   if (order_error) {
     if (r.response_to.empty()) {
-      conn.Close("malformed request " + head.tid + ": " + *order_error);
+      conn.Close("malformed request " + head.tid + ": " + LogSafe(*order_error, 200));
       return;
     }
     Reject(conn, 400, *order_error);  // E-01
@@ -479,6 +488,7 @@ void Forwarder::SendReport(const PendingTransaction& txn, int code, std::string_
   AppendEndLine(out, tid, EndFlag::kComplete, false);
   src->Send(out);
   ctx_.counters.reports_generated++;
+  ctx_.counters.reports_by_code[code]++;
   SPDLOG_INFO("[c{}] REPORT {} sent for transaction {}", src->id(), code, txn.in_tid);
 }
 

@@ -1,6 +1,7 @@
 // Logging setup: spdlog stdout sink with a text or JSON-lines pattern.
 #include "relay/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace msrp::relay {
@@ -15,7 +16,45 @@ bool ParseLevel(const std::string& name, spdlog::level::level_enum* out) {
   return true;
 }
 
+/// %j: the message escaped for a JSON string (RFC 8259 §7).
+class JsonEscapedMessage : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char ch : std::string_view(msg.payload.data(), msg.payload.size())) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        dest.push_back('\\');
+        dest.push_back(static_cast<char>(c));
+      } else if (c < 0x20) {
+        const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        dest.append(esc, esc + sizeof esc);
+      } else {
+        dest.push_back(static_cast<char>(c));
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+};
+
 }  // namespace
+
+std::string LogSafe(std::string_view text, size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  size_t n = std::min(text.size(), max_bytes);
+  for (size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '\'') {
+      out.append("\\x").push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > max_bytes) out.append("...");
+  return out;
+}
 
 bool SetupLogging(const std::string& level, const std::string& format) {
   spdlog::level::level_enum lvl;
@@ -23,9 +62,10 @@ bool SetupLogging(const std::string& level, const std::string& format) {
   auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("msrp-relay", sink);
   if (format == "json") {
-    // Messages are produced by the relay itself and never contain quotes from peers unescaped
-    // (peer-supplied strings are not logged verbatim at info level).
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%j"})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
   }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -15,5 +16,9 @@ bool SetupLogging(const std::string& level, const std::string& format);
 
 /// Changes the level of the installed logger (SIGHUP reload). False on an unknown name.
 bool SetLogLevel(const std::string& level);
+
+/// A peer-supplied string made safe for a log line: bytes outside printable ASCII, quotes and
+/// backslashes become \xHH, and the result is cut at `max_bytes` input bytes ("..." appended).
+std::string LogSafe(std::string_view text, size_t max_bytes = 64);
 
 }  // namespace msrp::relay

@@ -10,6 +10,7 @@
 
 #include "relay/logging.h"
 #include "relay/server.h"
+#include "relay/service_notify.h"
 #include "relay/startup.h"
 
 namespace {
@@ -24,18 +25,41 @@ void OnStopSignal(uv_signal_t* handle, int signum) {
   daemon->server->Stop(signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+std::string ListenKey(const msrp::config::RelaySection& relay) {
+  std::string key = relay.hostname;
+  for (const auto& l : relay.listen) {
+    key += " " + l.address + ":" + std::to_string(l.port) + (l.transport == msrp::config::Transport::kTls ? "/tls" : "/tcp");
+  }
+  return key;
+}
+
 void OnReloadSignal(uv_signal_t* handle, int) {
   auto* daemon = static_cast<Daemon*>(handle->data);
   SPDLOG_INFO("SIGHUP: reloading {}", daemon->config_path);
+  msrp::relay::NotifyReloading();
   auto state = msrp::relay::LoadState(daemon->config_path);
   if (!state.errors.empty()) {
     for (const auto& e : state.errors) SPDLOG_ERROR("reload refused: {}", e);
     SPDLOG_ERROR("reload refused: keeping the running configuration");
+    msrp::relay::NotifyReady("serving; last reload refused: " + state.errors.front());
     return;
   }
-  if (!msrp::relay::SetLogLevel(state.config->log.level)) SPDLOG_WARN("unknown log level {}", state.config->log.level);
-  daemon->server->Reload(state.config, std::move(state.tls), state.users);
-  SPDLOG_INFO("reload done (listener changes need a restart)");
+  // Keys bound at startup keep their running values until a restart.
+  const auto& running = daemon->server->config();
+  auto next = std::make_shared<msrp::config::Config>(*state.config);
+  if (ListenKey(next->relay) != ListenKey(running.relay)) {
+    SPDLOG_WARN("reload: relay.hostname and relay.listen changed: they need a restart; keeping the running values");
+    next->relay = running.relay;
+  }
+  const auto& m = next->metrics;
+  if (m.enabled != running.metrics.enabled || m.address != running.metrics.address || m.port != running.metrics.port) {
+    SPDLOG_WARN("reload: metrics changed: it needs a restart; keeping the running values");
+    next->metrics = running.metrics;
+  }
+  if (!msrp::relay::SetLogLevel(next->log.level)) SPDLOG_WARN("unknown log level {}", next->log.level);
+  daemon->server->Reload(next, std::move(state.tls), state.users);
+  SPDLOG_INFO("reload done: users, TLS certificate and key, limits, timeouts and log level applied");
+  msrp::relay::NotifyReady("serving");
 }
 
 }  // namespace
@@ -104,6 +128,7 @@ int main(int argc, char** argv) {
       // Signal handles do not keep the loop alive: it ends once Stop() has closed the rest.
       for (uv_signal_t* s : {&sigterm, &sigint, &sighup}) uv_unref(reinterpret_cast<uv_handle_t*>(s));
       SPDLOG_INFO("msrp-relay {} started as {}", MSRP_RELAY_VERSION, state.config->relay.hostname);
+      msrp::relay::NotifyReady("serving as " + state.config->relay.hostname);
     }
     uv_run(loop, UV_RUN_DEFAULT);
     for (uv_signal_t* s : {&sigterm, &sigint, &sighup}) {

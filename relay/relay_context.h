@@ -31,6 +31,7 @@ struct RelayContext {
   TransactionTable transactions;
   std::set<uint16_t> ports;  ///< bound listener ports: our URIs carry one of them
   Counters counters;
+  bool draining = false;     ///< shutting down: connections close as their chunks end
 
   /// The connection with `id` if it exists and is not closing, else nullptr.
   Connection* Live(uint64_t id) {

@@ -6,6 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "relay/metrics_exposition.h"
+#include "relay/service_notify.h"
+
 namespace msrp::relay {
 
 namespace {
@@ -67,6 +70,15 @@ Result<bool> Server::Start() {
                 lc.transport == config::Transport::kTls ? "tls" : "tcp");
     listeners_.push_back(std::move(listener));
   }
+  const auto& m = ctx_.config->metrics;
+  if (m.enabled) {
+    auto port = metrics_.Start(m.address, m.port);
+    if (!port.ok()) return Err(port.error());
+    std::string where = m.address.find(':') != std::string::npos ? "[" + m.address + "]" : m.address;
+    SPDLOG_INFO("metrics listening on {}:{} (http)", where, port.value());
+  }
+  PublishMetrics();
+  metrics_.SetReady(true);
   uv_timer_start(&tick_, &Server::OnTick, kTickMs, kTickMs);
   return true;
 }
@@ -139,10 +151,11 @@ void Server::OnClosing(Connection& conn) {
   // C-10, A-14: the URIs bound to this client connection die with it.
   for (const auto& id : conn.session_ids) {
     if (Session* s = ctx_.sessions.Find(id, 0)) {
-      SPDLOG_INFO("[c{}] session {} of user '{}' ended: connection closed after {} s; sent {} messages {} B, "
-                  "received {} messages {} B",
-                  conn.id(), s->id.substr(0, 4) + "...", s->user, (ctx_.now_ms() - s->created_ms) / 1000,
-                  s->messages_in, s->bytes_in, s->messages_out, s->bytes_out);
+      SPDLOG_INFO("[c{}] session {} of user '{}' realm '{}' ended after {} s: sent {} messages {} B, "
+                  "received {} messages {} B; connection closed: {}",
+                  conn.id(), s->id.substr(0, 4) + "...", s->user, ctx_.config->auth.realm,
+                  (ctx_.now_ms() - s->created_ms) / 1000, s->messages_in, s->bytes_in, s->messages_out,
+                  s->bytes_out, conn.close_reason());
     }
     ctx_.sessions.Remove(id);
   }
@@ -175,12 +188,31 @@ void Server::OnIdle(uv_idle_t* idle) {
 
 void Server::OnTick(uv_timer_t* timer) { static_cast<Server*>(timer->data)->Tick(); }
 
+void Server::PublishMetrics() {
+  Gauges g;
+  for (const auto& [id, conn] : ctx_.connections) {
+    if (conn->closing()) continue;
+    (conn->is_tls() ? g.tls_connections : g.tcp_connections)++;
+    g.queued_bytes += conn->pending_bytes();
+  }
+  g.sessions = ctx_.sessions.size();
+  g.pending_transactions = ctx_.transactions.size();
+  g.draining = stopping_;
+  metrics_.Publish(FormatExposition(ctx_.counters, g, MSRP_RELAY_VERSION));
+}
+
 void Server::Tick() {
   uint64_t now = ctx_.now_ms();
+  if (stopping_) {
+    Drain(now);
+    if (finished_) return;
+  }
   forwarder_.ExpireTransactions(now);
   for (auto& s : ctx_.sessions.TakeExpired(now)) {
-    SPDLOG_INFO("[c{}] session {} of user '{}' ended: expired; sent {} messages {} B, received {} messages {} B",
-                s.owner, s.id.substr(0, 4) + "...", s.user, s.messages_in, s.bytes_in, s.messages_out, s.bytes_out);
+    SPDLOG_INFO("[c{}] session {} of user '{}' realm '{}' ended after {} s: sent {} messages {} B, "
+                "received {} messages {} B; expired",
+                s.owner, s.id.substr(0, 4) + "...", s.user, ctx_.config->auth.realm, (now - s.created_ms) / 1000,
+                s.messages_in, s.bytes_in, s.messages_out, s.bytes_out);
     if (Connection* c = ctx_.Live(s.owner)) {
       auto& ids = c->session_ids;
       ids.erase(std::remove(ids.begin(), ids.end(), s.id), ids.end());
@@ -209,16 +241,58 @@ void Server::Tick() {
     }
   }
   for (auto& [conn, reason] : to_close) conn->Close(reason);
+  PublishMetrics();
 }
 
 void Server::Stop(const std::string& reason) {
   if (stopping_) return;
   stopping_ = true;
-  SPDLOG_INFO("stopping: {}", reason);
-  SPDLOG_INFO("counters: {}", ctx_.counters.Summary());
+  ctx_.draining = true;
+  metrics_.SetReady(false);
+  uint32_t drain_s = ctx_.config->limits.drain_timeout;
+  SPDLOG_INFO("stopping ({}): no new connections; in-flight chunks have {} s to finish", reason, drain_s);
+  NotifyStopping("draining: " + reason);
   for (auto& l : listeners_) {
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&l->tcp))) uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), nullptr);
   }
+  drain_deadline_ms_ = ctx_.now_ms() + uint64_t{drain_s} * 1000;
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&tick_))) {
+    Finish();  // startup failed: nothing to drain
+    return;
+  }
+  Drain(ctx_.now_ms());
+}
+
+void Server::Drain(uint64_t now) {
+  if (finished_) return;
+  if (now >= drain_deadline_ms_) {
+    SPDLOG_INFO("drain time over: closing {} connection(s)", ctx_.connections.size());
+    Finish();
+    return;
+  }
+  // A connection is busy while it streams a chunk, receives one, or has bytes to write.
+  std::vector<uint64_t> receiving;
+  for (auto& [id, conn] : ctx_.connections) {
+    if (conn->route.kind == InboundRoute::Kind::kForward) receiving.push_back(conn->route.dest);
+  }
+  std::vector<Connection*> idle;
+  for (auto& [id, conn] : ctx_.connections) {
+    if (conn->closing()) continue;
+    bool busy = conn->route.kind == InboundRoute::Kind::kForward || conn->framer_in_body() ||
+                conn->pending_bytes() > 0 ||
+                std::find(receiving.begin(), receiving.end(), id) != receiving.end();
+    if (!busy) idle.push_back(conn.get());
+  }
+  for (Connection* c : idle) c->Close("relay stopping");
+  bool open = false;
+  for (auto& [id, conn] : ctx_.connections) open = open || !conn->closing();
+  if (!open) Finish();
+}
+
+void Server::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  SPDLOG_INFO("counters: {}", ctx_.counters.Summary());
   std::vector<Connection*> all;
   for (auto& [id, conn] : ctx_.connections) all.push_back(conn.get());
   for (Connection* c : all) c->Close("relay stopping");
@@ -226,6 +300,7 @@ void Server::Stop(const std::string& reason) {
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_idle_stop(&idle_);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
+  metrics_.Stop();
 }
 
 void Server::Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, std::shared_ptr<const UserDb> users) {

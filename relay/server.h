@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "relay/auth_handler.h"
 #include "relay/forwarder.h"
+#include "relay/metrics_server.h"
 #include "relay/relay_context.h"
 #include "relay/tls_context.h"
 
@@ -29,7 +30,8 @@ class Server : public ConnectionHandler {
   /// (tls|tcp)" per listener. Errors name the address and libuv's reason.
   Result<bool> Start();
 
-  /// Stops accepting, closes every connection and the timers; the loop then ends.
+  /// Graceful stop: closes the listeners, lets in-flight chunks finish for up to
+  /// limits.drain_timeout, then closes every connection and the timers; the loop then ends.
   void Stop(const std::string& reason);
 
   /// Applies a new validated config, users and TLS context (SIGHUP). Listeners are not
@@ -37,6 +39,8 @@ class Server : public ConnectionHandler {
   void Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, std::shared_ptr<const UserDb> users);
 
   size_t connection_count() const { return ctx_.connections.size(); }
+  /// The configuration in force.
+  const config::Config& config() const { return *ctx_.config; }
 
  private:
   struct Listener {
@@ -51,6 +55,11 @@ class Server : public ConnectionHandler {
   static void OnIdle(uv_idle_t* idle);
   void Accept(Listener& listener);
   void Tick();
+  /// Closes connections that carry no chunk in flight; everything once the deadline passed.
+  void Drain(uint64_t now);
+  /// Closes every connection, the timers and the metrics server.
+  void Finish();
+  void PublishMetrics();
 
   // ConnectionHandler
   void OnHead(Connection& conn, MessageHead& head) override;
@@ -76,6 +85,9 @@ class Server : public ConnectionHandler {
   uint64_t last_accept_warning_ms_ = 0;
   uint64_t next_id_ = 1;
   bool stopping_ = false;
+  bool finished_ = false;
+  uint64_t drain_deadline_ms_ = 0;
+  MetricsServer metrics_;
 };
 
 }  // namespace msrp::relay

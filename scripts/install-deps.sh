@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev libcxxopts-dev doctest-dev
+  libsystemd-dev libmicrohttpd-dev
   openssl python3
 )
 missing=()

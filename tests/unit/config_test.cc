@@ -310,6 +310,8 @@ TEST_CASE("the sample config config/msrp-relay.yaml parses and documents the def
   CHECK(c.limits.max_pending_transactions == limits.max_pending_transactions);
   CHECK(c.limits.idle_timeout == limits.idle_timeout);
   CHECK(c.limits.max_message_bytes == limits.max_message_bytes);
+  CHECK(c.limits.drain_timeout == limits.drain_timeout);
+  CHECK_FALSE(c.metrics.enabled);
   CHECK(c.log.level == LogSection().level);
   CHECK(c.log.format == LogSection().format);
 }
@@ -345,6 +347,23 @@ TEST_CASE("error: several YAML documents") {
         env.E(12, "", "expected one YAML document, found 2"));
   // A trailing empty document is fine.
   CHECK(env.Errors(kMinimal + "---\n") == "");
+}
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on these (found by fuzz/fuzz_config.cc): a
+// SIGHUP reload of such a file would freeze the relay and exhaust its memory.
+TEST_CASE("S-06: a ',' outside a flow collection is a YAML error, not an endless loop (fuzz_config)") {
+  Env env;
+  const std::string stray = "invalid YAML: a stray token (e.g. ',' outside [...] or {...}) at or after this line";
+  CHECK(env.Errors(",") == env.E(1, "", stray));
+  CHECK(env.Errors(kMinimal + "---\n,\n---\nlog: {}\n") == env.E(12, "", stray));
+  // The fuzzer's input, NUL bytes included.
+  const std::string found(",\0\0\0\0\0\0\0rA\x7f" "4\n&\0\0\x01:1427", 22);
+  LoadResult r = LoadConfigText(found, env.ConfigPath());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].message.rfind("invalid YAML: ", 0) == 0);
+  // Document markers still count documents as before.
+  CHECK(env.Errors(kMinimal + "...\n---\nlog: {}\n...\n") == env.E(13, "", "expected one YAML document, found 2"));
+  CHECK(env.Errors("---\n" + kMinimal + "...\n") == "");
 }
 
 TEST_CASE("error: top level is not a mapping") {
@@ -391,10 +410,19 @@ TEST_CASE("error: unknown key with a suggestion") {
   CHECK(env.Errors(kMinimal + "Log: {}\n") == env.E(11, "Log", "unknown key 'Log', did you mean 'log'?"));
 }
 
+TEST_CASE("metrics: the section turns the HTTP endpoint on; its address must be a literal") {
+  Env env;
+  CHECK(env.Errors(kMinimal + "metrics:\n  port: 9100\n").empty());
+  CHECK(env.Errors(kMinimal + "metrics:\n  address: localhost\n") ==
+        env.E(12, "metrics.address", "expected an IPv4 or IPv6 address literal, got 'localhost'"));
+  CHECK(env.Errors(kMinimal + "metrics:\n  prot: 1\n") ==
+        env.E(12, "metrics.prot", "unknown key 'prot', did you mean 'port'?"));
+}
+
 TEST_CASE("error: unknown key without a suggestion") {
   Env env;
-  CHECK(env.Errors(kMinimal + "metrics:\n  port: 9100\n") ==
-        env.E(11, "metrics", "unknown key 'metrics'"));
+  CHECK(env.Errors(kMinimal + "statistics:\n  port: 9100\n") ==
+        env.E(11, "statistics", "unknown key 'statistics'"));
   CHECK(env.Errors(kMinimal + "log:\n  colour: true\n") ==
         env.E(12, "log.colour", "unknown key 'colour'"));
 }
