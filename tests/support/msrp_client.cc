@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -109,6 +111,16 @@ void MsrpClient::Connect(uint16_t port) {
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (options_.rcvbuf > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &options_.rcvbuf, sizeof(int));
   if (options_.sndbuf > 0) setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &options_.sndbuf, sizeof(int));
+  if (!options_.source_address.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, options_.source_address.c_str(), &local.sin_addr) != 1) {
+      Fail("bad source address " + options_.source_address);
+    }
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      Fail("bind to " + options_.source_address + ": " + strerror(errno));
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -424,6 +436,38 @@ void MsrpClient::Abort() {
   }
   closed_ = true;
   if (close_reason_.empty()) close_reason_ = "aborted locally";
+}
+
+std::string MsrpClient::PeerCertificateSerial() const {
+  if (ssl_ == nullptr) return "";
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr) return "";
+  std::string out;
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  if (bn != nullptr) {
+    char* dec = BN_bn2dec(bn);
+    if (dec != nullptr) out = dec;
+    OPENSSL_free(dec);
+    BN_free(bn);
+  }
+  X509_free(cert);
+  return out;
+}
+
+std::string MsrpClient::PeerCertificateSubject() const {
+  if (ssl_ == nullptr) return "";
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr) return "";
+  std::string out;
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio != nullptr && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio, &data);
+    if (len > 0) out.assign(data, static_cast<size_t>(len));
+  }
+  BIO_free(bio);
+  X509_free(cert);
+  return out;
 }
 
 }  // namespace msrp::test

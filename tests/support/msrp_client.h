@@ -28,6 +28,7 @@ struct ClientOptions {
   int rcvbuf = 0;               ///< SO_RCVBUF before connect when > 0
   int sndbuf = 0;               ///< SO_SNDBUF before connect when > 0
   Millis connect_timeout{5000}; ///< TCP connect + TLS handshake
+  std::string source_address;   ///< local IPv4 address to bind before connect (e.g. 127.0.0.2)
   /// Returns extra context (e.g. relay liveness and log tail) appended to failure messages.
   std::function<std::string()> diagnostics;
 };
@@ -90,6 +91,13 @@ class MsrpClient {
   bool WaitClosed(Millis timeout, std::vector<Frame>* frames = nullptr);
   /// True once a read saw EOF or a connection error.
   bool closed() const { return closed_; }
+  /// Serial number (decimal) and subject (RFC 2253 one-line) of the certificate the relay
+  /// presented in the handshake; empty if none.
+  std::string PeerCertificateSerial() const;
+  std::string PeerCertificateSubject() const;
+  /// The TCP socket (-1 once closed), for tests that bypass TLS: raw bytes, shutdown(),
+  /// getsockname().
+  int fd() const { return fd_; }
 
   /// Sends an AUTH (`tid`, To-Path `to_uri`, From-Path uri(), extra headers in order) and
   /// returns the response; throws if none arrives.

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "tests/support/crypto_util.h"
+#include "tests/support/proc_stats.h"
 #include "tests/support/test_pki.h"
 
 #ifndef MSRP_RELAY_BINARY
@@ -76,6 +78,7 @@ std::string ConfigYaml(const RelayOptions& o) {
   for (const auto& [k, v] : o.limits) y += "  " + k + ": " + v + "\n";
   y += "log:\n";
   y += "  level: " + o.log_level + "\n";
+  y += o.extra_yaml;
   return y;
 }
 
@@ -103,7 +106,9 @@ RelayProcess::RelayProcess(RelayOptions options) : options_(std::move(options)) 
 }
 
 void RelayProcess::Start() {
-  const std::string binary = MSRP_RELAY_BINARY;
+  const char* binary_env = getenv("MSRP_RELAY_BINARY");
+  const std::string binary = binary_env != nullptr && *binary_env != '\0' ? binary_env : MSRP_RELAY_BINARY;
+  const rlim_t nofile = static_cast<rlim_t>(options_.rlimit_nofile);
   const std::string config = dir_ + "/relay.yaml";
   int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot create " + log_path_);
@@ -126,6 +131,10 @@ void RelayProcess::Start() {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (chdir(dir_.c_str()) != 0) _exit(126);
+    if (nofile > 0) {
+      rlimit lim{nofile, nofile};
+      if (setrlimit(RLIMIT_NOFILE, &lim) != 0) _exit(125);
+    }
     execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
     const char msg[] = "e2e harness: execl of msrp-relay failed\n";
     (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -162,8 +171,25 @@ RelayProcess::~RelayProcess() {
   if (died) {
     std::string msg = "msrp-relay " + DescribeExit() + " during the test. Log tail:\n" + LogTail(60);
     ADD_FAIL_CHECK_AT(__FILE__, __LINE__, msg);
+  } else if (pid_ > 0 && port_ != 0) {
+    int status = Stop();
+    if (needed_sigkill_) {
+      std::string msg = "msrp-relay did not exit within 5 s of SIGTERM (killed). Log tail:\n" + LogTail(30);
+      ADD_FAIL_CHECK_AT(__FILE__, __LINE__, msg);
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::string msg = "msrp-relay " + DescribeExit() + " after SIGTERM (want exit status 0). Log tail:\n" +
+                        LogTail(60);
+      ADD_FAIL_CHECK_AT(__FILE__, __LINE__, msg);
+    }
   }
   Stop();
+  if (pid_ > 0) {
+    std::string report = SanitizerReport(Log());
+    if (!report.empty()) {
+      std::string msg = "sanitizer report in the relay log:\n" + report;
+      ADD_FAIL_CHECK_AT(__FILE__, __LINE__, msg);
+    }
+  }
   if (!dir_.empty() && getenv("MSRP_E2E_KEEP") == nullptr) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -240,6 +266,15 @@ long RelayProcess::VmRssKb() const {
   return -1;
 }
 
+bool RelayProcess::IsSanitized() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/maps");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("libasan") != std::string::npos) return true;
+  }
+  return false;
+}
+
 int RelayProcess::OpenFdCount() const {
   std::error_code ec;
   std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", ec);
@@ -273,6 +308,7 @@ int RelayProcess::Stop() {
     if (!Alive()) return wait_status_;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  needed_sigkill_ = true;
   kill(pid_, SIGKILL);
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -280,6 +316,50 @@ int RelayProcess::Stop() {
   exited_ = true;
   wait_status_ = status;
   return wait_status_;
+}
+
+void RelayProcess::Signal(int signo) {
+  if (pid_ <= 0 || exited_) return;
+  if (signo == SIGTERM || signo == SIGINT) stopped_by_us_ = true;
+  kill(pid_, signo);
+}
+
+std::optional<int> RelayProcess::WaitExit(Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (!Alive()) return wait_status_;
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::optional<std::vector<std::string>> RelayProcess::WaitForLog(const std::string& pattern,
+                                                                 Millis timeout, size_t from) const {
+  const std::regex re(pattern);
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::string log = Log();
+    std::smatch m;
+    if (from <= log.size()) {
+      std::string tail = log.substr(from);
+      if (std::regex_search(tail, m, re)) {
+        std::vector<std::string> groups;
+        for (const auto& g : m) groups.push_back(g.str());
+        return groups;
+      }
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+uint16_t RelayProcess::MetricsPort() const {
+  auto m = WaitForLog(R"(metrics listening on 127\.0\.0\.1:(\d+) \(http\))", Millis(5000));
+  if (!m) {
+    throw std::runtime_error("relay did not log \"metrics listening on 127.0.0.1:PORT (http)\". Log:\n" +
+                             LogTail(40));
+  }
+  return static_cast<uint16_t>(std::stoi((*m)[1]));
 }
 
 }  // namespace msrp::test

@@ -117,6 +117,7 @@ TestPki Generate() {
   pki.ca_cert_pem = CertPem(ca.get());
   pki.relay_cert_pem = CertPem(relay.get());
   pki.relay_key_pem = KeyPem(relay_key.get());
+  pki.ca_key_pem = KeyPem(ca_key.get());
 
   char tmpl[] = "/tmp/msrp-e2e-pki-XXXXXX";
   Check(mkdtemp(tmpl) != nullptr, "mkdtemp");
@@ -128,6 +129,20 @@ TestPki Generate() {
 }
 
 }  // namespace
+
+IssuedCert IssueRelayCertificate(long serial, const std::string& common_name) {
+  const TestPki& pki = GetTestPki();
+  BioPtr ca_bio(BIO_new_mem_buf(pki.ca_cert_pem.data(), static_cast<int>(pki.ca_cert_pem.size())));
+  X509Ptr ca(PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr));
+  Check(ca != nullptr, "PEM_read_bio_X509 (CA)");
+  BioPtr key_bio(BIO_new_mem_buf(pki.ca_key_pem.data(), static_cast<int>(pki.ca_key_pem.size())));
+  PkeyPtr ca_key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  Check(ca_key != nullptr, "PEM_read_bio_PrivateKey (CA)");
+  PkeyPtr key(EVP_RSA_gen(2048));
+  Check(key != nullptr, "EVP_RSA_gen (leaf)");
+  X509Ptr cert = MakeCert(key.get(), common_name.c_str(), serial, ca.get(), ca_key.get());
+  return IssuedCert{CertPem(cert.get()), KeyPem(key.get())};
+}
 
 const TestPki& GetTestPki() {
   static std::mutex mu;

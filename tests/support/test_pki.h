@@ -13,10 +13,22 @@ struct TestPki {
   std::string ca_cert_pem;   ///< self-signed test CA
   std::string relay_cert_pem;///< leaf for relay.test, signed by the CA
   std::string relay_key_pem; ///< unencrypted PKCS#8 private key of the leaf
+  std::string ca_key_pem;    ///< private key of the test CA (to issue more leaves)
+};
+
+/// A further leaf certificate and its key.
+struct IssuedCert {
+  std::string cert_pem;
+  std::string key_pem;
 };
 
 /// The process-wide PKI, generated on first use (thread-safe). Throws std::runtime_error on
 /// OpenSSL failures.
 const TestPki& GetTestPki();
+
+/// Issues a new leaf from the test CA with the same extensions as the relay certificate
+/// (subjectAltName DNS:relay.test, IP:127.0.0.1), a fresh RSA key, serial `serial` and
+/// subject CN `common_name`. Throws std::runtime_error on OpenSSL failures.
+IssuedCert IssueRelayCertificate(long serial, const std::string& common_name);
 
 }  // namespace msrp::test
