@@ -5,7 +5,7 @@ packages=(
   build-essential cmake pkg-config
   libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev libcxxopts-dev doctest-dev
   libsystemd-dev libmicrohttpd-dev
-  openssl python3
+  openssl python3 file
 )
 missing=()
 for p in "${packages[@]}"; do
