@@ -256,6 +256,48 @@ TEST_CASE("SIGHUP with a broken config is refused with FILE:LINE: KEY: MESSAGE a
   relay.RequireAlive();
 }
 
+TEST_CASE("SIGHUP while a 16 MiB message is relaying loses no session and no chunk") {
+  constexpr size_t kChunk = 1 << 20;
+  constexpr size_t kChunks = 16;
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+
+  const std::string message = PseudoRandomBytes(kChunk * kChunks, 7977);
+  const std::string message_id = RandomAlnum(12);
+  std::string stream;
+  for (size_t i = 0; i < kChunks; ++i) {
+    SendSpec s = SendBetween(p.a, p.b, message.substr(i * kChunk, kChunk));
+    s.message_id = message_id;
+    s.byte_range = std::to_string(i * kChunk + 1) + "-" + std::to_string((i + 1) * kChunk) + "/" +
+                   std::to_string(message.size());
+    s.failure_report = "no";
+    s.flag = i + 1 == kChunks ? '$' : '+';
+    stream += BuildSend(s);
+  }
+  MsrpClient& a = *p.a.client;
+  BackgroundWriter writer([&a, &stream] { a.TryWrite(stream, Millis(30000)); });
+
+  Frame first = p.b->ReadFrame(Millis(10000), "the first chunk");
+  REQUIRE(first.body == message.substr(0, kChunk));
+
+  // Reload mid-transfer: a new user, so the reload really applies something.
+  WriteText(relay.dir() + "/users.htdigest", DefaultUsers() + UserLine("dave", "davepw"));
+  std::string after = ReloadAndWait(relay, "reload done");
+  CHECK(after.find("reload refused") == std::string::npos);
+
+  // Every remaining chunk arrives complete, in order, byte-identical, with its own flag.
+  for (size_t i = 1; i < kChunks; ++i) {
+    Frame f = p.b->ReadFrame(Millis(10000), "chunk " + std::to_string(i + 1));
+    auto range = ParseByteRange(f.Header("Byte-Range").value_or(""));
+    REQUIRE_MESSAGE(range.has_value(), f.Describe());
+    CHECK(range->start == i * kChunk + 1);
+    CHECK(f.body == message.substr(i * kChunk, kChunk));
+    CHECK(f.flag == (i + 1 == kChunks ? '$' : '+'));
+  }
+  CHECK(writer.Join().empty());
+  RelayOneMessage(p.b, p.a, "same session after the reload");
+}
+
 TEST_CASE("SIGHUP after a certificate rotation: new connections see the new certificate, "
           "existing ones keep working") {
   RelayProcess relay;
