@@ -192,6 +192,23 @@ CommandResult RunCheckConfig(const std::string& dir, const std::string& config) 
 
 }  // namespace
 
+/// `message` from A to B as consecutive SENDs of `chunk` octets (Failure-Report no, one
+/// Message-ID, exact Byte-Ranges, '+' on all but the last, which ends in '$').
+static std::string ChunkedSends(const PeerPair& p, const std::string& message, const std::string& message_id,
+                         size_t chunk) {
+  std::string stream;
+  for (size_t off = 0; off < message.size(); off += chunk) {
+    size_t n = std::min(chunk, message.size() - off);
+    SendSpec s = SendBetween(p.a, p.b, message.substr(off, n));
+    s.message_id = message_id;
+    s.byte_range = std::to_string(off + 1) + "-" + std::to_string(off + n) + "/" + std::to_string(message.size());
+    s.failure_report = "no";
+    s.flag = off + n == message.size() ? '$' : '+';
+    stream += BuildSend(s);
+  }
+  return stream;
+}
+
 TEST_CASE("SIGHUP with a new user in the users file keeps existing sessions relaying and lets "
           "the new user authenticate") {
   RelayProcess relay;
@@ -264,16 +281,7 @@ TEST_CASE("SIGHUP while a 16 MiB message is relaying loses no session and no chu
 
   const std::string message = PseudoRandomBytes(kChunk * kChunks, 7977);
   const std::string message_id = RandomAlnum(12);
-  std::string stream;
-  for (size_t i = 0; i < kChunks; ++i) {
-    SendSpec s = SendBetween(p.a, p.b, message.substr(i * kChunk, kChunk));
-    s.message_id = message_id;
-    s.byte_range = std::to_string(i * kChunk + 1) + "-" + std::to_string((i + 1) * kChunk) + "/" +
-                   std::to_string(message.size());
-    s.failure_report = "no";
-    s.flag = i + 1 == kChunks ? '$' : '+';
-    stream += BuildSend(s);
-  }
+  const std::string stream = ChunkedSends(p, message, message_id, kChunk);
   MsrpClient& a = *p.a.client;
   BackgroundWriter writer([&a, &stream] { a.TryWrite(stream, Millis(30000)); });
 
@@ -335,16 +343,7 @@ TEST_CASE("SIGTERM during a transfer: the chunk in flight is delivered complete,
 
   const std::string message = PseudoRandomBytes(kChunk * kChunks, 4976);
   const std::string message_id = RandomAlnum(12);
-  std::string stream;
-  for (size_t i = 0; i < kChunks; ++i) {
-    SendSpec s = SendBetween(p.a, p.b, message.substr(i * kChunk, kChunk));
-    s.message_id = message_id;
-    s.byte_range = std::to_string(i * kChunk + 1) + "-" + std::to_string((i + 1) * kChunk) + "/" +
-                   std::to_string(message.size());
-    s.failure_report = "no";
-    s.flag = i + 1 == kChunks ? '$' : '+';
-    stream += BuildSend(s);
-  }
+  const std::string stream = ChunkedSends(p, message, message_id, kChunk);
   MsrpClient& a = *p.a.client;
   BackgroundWriter writer([&a, &stream] { a.TryWrite(stream, Millis(15000)); });
 
