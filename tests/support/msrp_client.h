@@ -91,6 +91,8 @@ class MsrpClient {
   bool WaitClosed(Millis timeout, std::vector<Frame>* frames = nullptr);
   /// True once a read saw EOF or a connection error.
   bool closed() const { return closed_; }
+  /// Why the connection is closed ("EOF", "TLS close_notify", "write failed: ..."); empty while open.
+  const std::string& close_reason() const { return close_reason_; }
   /// Serial number (decimal) and subject (RFC 2253 one-line) of the certificate the relay
   /// presented in the handshake; empty if none.
   std::string PeerCertificateSerial() const;
