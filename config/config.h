@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace msrp::config {
@@ -65,6 +66,31 @@ struct LimitsSection {
   uint32_t idle_timeout = 300;             ///< close a connection with no session idle this long
   uint64_t max_message_bytes = 0;          ///< 0 = unlimited; larger messages get 413 (E-03)
   uint32_t drain_timeout = 10;             ///< on SIGTERM, seconds in-flight chunks may take to finish
+  /// Body bytes per forwarded SEND piece: a longer incoming chunk leaves as several SENDs ('+'
+  /// then the upstream flag, fresh transaction ids, Byte-Range moved on; ), so
+  /// one long chunk cannot hold a shared connection. 0 = pass chunks through whole.
+  uint64_t outgoing_chunk_bytes = 0;
+};
+
+/// peers.hosts entry: a static address for a next-hop host name, consulted before DNS.
+struct StaticHostAddress {
+  std::string address;                     ///< IPv4 or IPv6 literal (no brackets)
+  uint16_t port = 0;                       ///< 0 = none given: the URI's port (or 2855, U-08)
+};
+
+/// peers: outbound connections to other relays and relay-less peers (RFC 4976 §6.4, C-03..C-09)
+/// and which relays may use this one.
+struct PeersSection {
+  uint32_t connect_timeout = 10;           ///< seconds for DNS + TCP connect + TLS handshake
+  uint32_t idle_timeout = 3600;            ///< seconds an outbound connection may stay unused (C-08)
+  bool allow_plain_tcp = false;            ///< forward to msrp: (plain TCP) next hops (C-04)
+  /// A-17 policy for relays that connect to us (identified by a client certificate whose
+  /// subjectAltName matches From-Path[0]'s host): host names or "*.domain" patterns.
+  std::vector<std::string> relays_allow;   ///< empty = any relay whose certificate validates
+  std::vector<std::string> relays_deny;    ///< checked first
+  /// Static name resolution (like /etc/hosts): host name (lower case) -> addresses in order.
+  /// An entry's port is used for URIs without a port (in place of SRV); otherwise the URI's port.
+  std::vector<std::pair<std::string, std::vector<StaticHostAddress>>> hosts;
 };
 
 /// metrics: Prometheus text exposition and health checks over HTTP; off when the section is absent.
@@ -89,6 +115,7 @@ struct Config {
   LimitsSection limits;
   LogSection log;
   MetricsSection metrics;
+  PeersSection peers;
 };
 
 }  // namespace msrp::config

@@ -3,6 +3,7 @@
 
 #include "config/loader.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -115,6 +116,59 @@ std::string ParseUnsigned(const std::string& text, T* out) {
   return "";
 }
 
+std::string ToLower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// "192.0.2.7", "192.0.2.7:4000", "2001:db8::7", "[2001:db8::7]" or "[2001:db8::7]:2855"
+/// (inet_pton checks the address; a port is 1..65535) into `out`; the message when it is not.
+std::string ParseHostAddress(const std::string& text, StaticHostAddress* out) {
+  const std::string bad =
+      "expected an IPv4 or IPv6 address literal with an optional :port, got '" + Shorten(text) + "'";
+  std::string address;
+  std::string port;
+  bool has_port = false;
+  unsigned char buf[sizeof(in6_addr)];
+  if (text.find('\0') != std::string::npos) return bad;  // inet_pton would stop at it
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos) return bad;
+    address = text.substr(1, close - 1);
+    if (inet_pton(AF_INET6, address.c_str(), buf) != 1) return bad;
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return bad;
+      has_port = true;
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') > 1) {
+    address = text;  // bare IPv6, no port
+    if (inet_pton(AF_INET6, address.c_str(), buf) != 1) return bad;
+  } else {
+    size_t colon = text.find(':');
+    address = text.substr(0, colon);
+    if (inet_pton(AF_INET, address.c_str(), buf) != 1) return bad;
+    if (colon != std::string::npos) {
+      has_port = true;
+      port = text.substr(colon + 1);
+    }
+  }
+  uint32_t value = 0;
+  if (has_port) {
+    bool digits = !port.empty() && port.size() <= 5 &&
+                  std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) {
+      for (char c : port) value = value * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (!digits || value == 0 || value > 65535) {
+      return "expected a port in 1..65535, got '" + Shorten(port) + "' in '" + Shorten(text) + "'";
+    }
+  }
+  out->address = address;
+  out->port = static_cast<uint16_t>(value);
+  return "";
+}
+
 /// Reads one YAML document into a Config, recording errors and key lines.
 class Loader {
  public:
@@ -128,6 +182,7 @@ class Loader {
       where_->MarkInvalid("auth");
       where_->MarkInvalid("limits");
       where_->MarkInvalid("log");
+      where_->MarkInvalid("peers");
       return;
     }
     LoadMap(root, "", 0, true, {
@@ -137,6 +192,7 @@ class Loader {
         {"limits", [&](const Ctx& x) { LoadLimits(x, &c->limits); }},
         {"log", [&](const Ctx& x) { LoadLog(x, &c->log); }},
         {"metrics", [&](const Ctx& x) { LoadMetrics(x, &c->metrics); }},
+        {"peers", [&](const Ctx& x) { LoadPeers(x, &c->peers); }},
     });
   }
 
@@ -323,7 +379,113 @@ class Loader {
         UnsignedField("idle_timeout", &l->idle_timeout),
         UnsignedField("max_message_bytes", &l->max_message_bytes),
         UnsignedField("drain_timeout", &l->drain_timeout),
+        UnsignedField("outgoing_chunk_bytes", &l->outgoing_chunk_bytes),
     });
+  }
+
+  void LoadPeers(const Ctx& x, PeersSection* p) {
+    LoadMap(x.value, x.path, x.line, true, {
+        UnsignedField("connect_timeout", &p->connect_timeout),
+        UnsignedField("idle_timeout", &p->idle_timeout),
+        BoolField("allow_plain_tcp", &p->allow_plain_tcp),
+        {"relays", [&](const Ctx& y) {
+           LoadMap(y.value, y.path, y.line, true, {
+               {"allow", [&](const Ctx& z) { LoadHostList(z, &p->relays_allow); }},
+               {"deny", [&](const Ctx& z) { LoadHostList(z, &p->relays_deny); }},
+           });
+         }},
+        {"hosts", [&](const Ctx& y) { LoadHosts(y, &p->hosts); }},
+    });
+  }
+
+  /// A sequence of host names or patterns, lower-cased. A null value is an empty list. An
+  /// item that is not a string is reported and kept as "" so indexes match the file.
+  void LoadHostList(const Ctx& x, std::vector<std::string>* out) {
+    if (x.value.IsNull()) return;
+    if (!x.value.IsSequence()) {
+      Invalid(x, "expected a sequence, got " + Describe(x.value));
+      return;
+    }
+    for (size_t i = 0; i < x.value.size(); ++i) {
+      YAML::Node item = x.value[i];
+      std::string item_path = x.path + "[" + std::to_string(i) + "]";
+      int item_line = LineOfNode(item, x.line);
+      where_->SetLine(item_path, item_line);
+      out->emplace_back();
+      String(Ctx{item, item_path, item_line}, &out->back());
+      out->back() = ToLower(out->back());
+    }
+  }
+
+  /// peers.hosts: host name -> sequence of "address[:port]" strings, in file order. Names are
+  /// lower-cased; paths are "peers.hosts[NAME]" and "peers.hosts[NAME][i]" (a dotted name
+  /// would otherwise read as nested keys). Names that differ only in case are duplicates.
+  void LoadHosts(const Ctx& x, std::vector<std::pair<std::string, std::vector<StaticHostAddress>>>* hosts) {
+    if (x.value.IsNull()) return;
+    if (!x.value.IsMap()) {
+      Invalid(x, "expected a mapping, got " + Describe(x.value));
+      return;
+    }
+    std::map<std::string, int> seen;
+    for (const auto& kv : x.value) {
+      const YAML::Node& key = kv.first;
+      int key_line = LineOfNode(key, x.line);
+      if (!key.IsScalar()) {
+        Error(key_line, x.path, "expected a string key, got " + Describe(key));
+        continue;
+      }
+      const std::string& written = key.Scalar();
+      std::string name = ToLower(written);
+      std::string key_path = x.path + "[" + name + "]";
+      auto [first, inserted] = seen.emplace(name, key_line);
+      if (!inserted) {
+        Error(key_line, key_path,
+              "duplicate key '" + written + "' (first at line " + std::to_string(first->second) + ")");
+        continue;
+      }
+      where_->SetLine(key_path, key_line);
+      hosts->emplace_back(name, std::vector<StaticHostAddress>());
+      LoadHostAddresses(Ctx{kv.second, key_path, key_line}, &hosts->back().second);
+    }
+  }
+
+  void LoadHostAddresses(const Ctx& x, std::vector<StaticHostAddress>* out) {
+    if (x.value.IsNull()) return;  // reported as "must have at least one entry"
+    if (!x.value.IsSequence()) {
+      Invalid(x, "expected a sequence, got " + Describe(x.value));
+      return;
+    }
+    for (size_t i = 0; i < x.value.size(); ++i) {
+      YAML::Node item = x.value[i];
+      Ctx y{item, x.path + "[" + std::to_string(i) + "]", LineOfNode(item, x.line)};
+      where_->SetLine(y.path, y.line);
+      out->emplace_back();
+      std::string text;
+      String(y, &text);
+      if (where_->Invalid(y.path)) continue;
+      std::string problem = ParseHostAddress(text, &out->back());
+      if (!problem.empty()) Invalid(y, problem);
+    }
+  }
+
+  /// YAML 1.2 core schema booleans only (not yes/no/on/off).
+  void Bool(const Ctx& x, bool* out) {
+    if (x.value.IsScalar()) {
+      const std::string& s = x.value.Scalar();
+      if (s == "true" || s == "True" || s == "TRUE") {
+        *out = true;
+        return;
+      }
+      if (s == "false" || s == "False" || s == "FALSE") {
+        *out = false;
+        return;
+      }
+    }
+    Invalid(x, "expected true or false, got " + Describe(x.value));
+  }
+
+  Field BoolField(std::string_view name, bool* out) {
+    return Field{name, [this, out](const Ctx& x) { Bool(x, out); }};
   }
 
   void LoadMetrics(const Ctx& x, MetricsSection* m) {

@@ -22,6 +22,15 @@ constexpr size_t kMaxHostNameLength = 253;
 constexpr size_t kMaxLabelLength = 63;
 constexpr uint32_t kMinHeadBytes = 1024;
 constexpr uint32_t kMaxHeadBytes = 1048576;
+constexpr uint32_t kMinConnectTimeout = 1;
+constexpr uint32_t kMaxConnectTimeout = 300;
+constexpr uint32_t kMinPeerIdleTimeout = 1;
+constexpr uint32_t kMaxPeerIdleTimeout = 86400;
+constexpr uint64_t kMinOutgoingChunkBytes = 2048;
+constexpr uint64_t kMaxOutgoingChunkBytes = 1073741824;
+constexpr const char* kIpLiteralProblem =
+    "must be a host name, not an IP address literal (Use-Path URIs use an FQDN, RFC 4976 §8)";
+constexpr const char* kPeerIpLiteralProblem = "must be a host name, not an IP address literal";
 constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 /// Appends errors at the line of the key they are about.
@@ -48,6 +57,13 @@ class Reporter {
   /// value > 0, for keys that parsed.
   void Positive(const std::string& key, uint64_t value) {
     if (!where_.Invalid(key) && value == 0) Add(key, "must be > 0");
+  }
+
+  /// min <= value <= max, for keys that parsed.
+  void Between(const std::string& key, uint64_t value, uint64_t min, uint64_t max) {
+    if (!where_.Invalid(key) && (value < min || value > max)) {
+      Add(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
   }
 
   /// a <= b (or a < b when strict). Reported on the key the user wrote: a if given, else b.
@@ -189,11 +205,7 @@ void ValidateAuth(const AuthSection& auth, Reporter& r) {
 
 void ValidateLimits(const LimitsSection& l, Reporter& r) {
   const KeyLocations& where = r.where();
-  if (!where.Invalid("limits.max_head_bytes") &&
-      (l.max_head_bytes < kMinHeadBytes || l.max_head_bytes > kMaxHeadBytes)) {
-    r.Add("limits.max_head_bytes", "must be between " + std::to_string(kMinHeadBytes) + " and " +
-                                       std::to_string(kMaxHeadBytes));
-  }
+  r.Between("limits.max_head_bytes", l.max_head_bytes, kMinHeadBytes, kMaxHeadBytes);
   r.Positive("limits.max_headers", l.max_headers);
   r.Positive("limits.max_non_send_body", l.max_non_send_body);
   r.Positive("limits.probation", l.probation);
@@ -211,6 +223,57 @@ void ValidateLimits(const LimitsSection& l, Reporter& r) {
             true);
   r.Ordered("limits.high_watermark", l.high_watermark, "limits.max_queue_bytes",
             l.max_queue_bytes, true);
+  if (!where.Invalid("limits.outgoing_chunk_bytes") && l.outgoing_chunk_bytes != 0 &&
+      (l.outgoing_chunk_bytes < kMinOutgoingChunkBytes ||
+       l.outgoing_chunk_bytes > kMaxOutgoingChunkBytes)) {
+    r.Add("limits.outgoing_chunk_bytes", "must be 0 (never split) or between " +
+                                             std::to_string(kMinOutgoingChunkBytes) + " and " +
+                                             std::to_string(kMaxOutgoingChunkBytes));
+  }
+}
+
+/// HostNameProblem for a peer's name (peers.hosts keys, peers.relays patterns): the same
+/// rules, without the Use-Path wording for IP literals.
+std::string PeerHostProblem(const std::string& name) {
+  std::string problem = HostNameProblem(name);
+  return problem == kIpLiteralProblem ? kPeerIpLiteralProblem : problem;
+}
+
+/// Why `pattern` is neither a host name nor "*.domain", or "".
+std::string RelayPatternProblem(const std::string& pattern) {
+  std::string name = pattern;
+  if (name.rfind("*.", 0) == 0) name.erase(0, 2);
+  if (name.find('*') != std::string::npos) {
+    return "'*' is allowed only as the whole left-most label ('*.example.net'), got '" + pattern + "'";
+  }
+  if (name.empty() && !pattern.empty()) return "expected a domain after '*.', got '" + pattern + "'";
+  return PeerHostProblem(name);
+}
+
+void ValidatePeers(const PeersSection& p, Reporter& r) {
+  const KeyLocations& where = r.where();
+  r.Between("peers.connect_timeout", p.connect_timeout, kMinConnectTimeout, kMaxConnectTimeout);
+  r.Between("peers.idle_timeout", p.idle_timeout, kMinPeerIdleTimeout, kMaxPeerIdleTimeout);
+  auto patterns = [&](const std::string& key, const std::vector<std::string>& list) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string item = key + "[" + std::to_string(i) + "]";
+      if (where.Invalid(item)) continue;
+      std::string problem = RelayPatternProblem(list[i]);
+      if (!problem.empty()) r.Add(item, problem);
+    }
+  };
+  patterns("peers.relays.allow", p.relays_allow);
+  patterns("peers.relays.deny", p.relays_deny);
+  for (const auto& [name, addresses] : p.hosts) {
+    std::string key = "peers.hosts[" + name + "]";
+    if (where.Invalid(key)) continue;
+    std::string problem = PeerHostProblem(name);
+    if (!problem.empty()) {
+      r.Add(key, problem);
+    } else if (addresses.empty()) {
+      r.Add(key, "must have at least one entry");
+    }
+  }
 }
 
 void ValidateMetrics(const MetricsSection& m, Reporter& r) {
@@ -289,15 +352,13 @@ std::string_view KeyLocations::Parent(std::string_view path) {
 }
 
 std::string HostNameProblem(const std::string& name) {
-  static const std::string kIpLiteral =
-      "must be a host name, not an IP address literal (Use-Path URIs use an FQDN, RFC 4976 §8)";
   if (name.empty()) return "must not be empty";
   if (name.find(':') != std::string::npos || name.front() == '[') {
     std::string inner = name;
     if (inner.size() >= 2 && inner.front() == '[' && inner.back() == ']') {
       inner = inner.substr(1, inner.size() - 2);
     }
-    if (IsIpv6Literal(inner)) return kIpLiteral;
+    if (IsIpv6Literal(inner)) return kIpLiteralProblem;
   }
   for (char c : name) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
@@ -328,7 +389,7 @@ std::string HostNameProblem(const std::string& name) {
   }
   // "1.2.3.4", "127.1" and "2130706433" are IPv4 literals to inet_aton; a top label is never
   // all digits (RFC 1123 §2.1).
-  if (AllDigits(last)) return kIpLiteral;
+  if (AllDigits(last)) return kIpLiteralProblem;
   return "";
 }
 
@@ -341,6 +402,7 @@ void ValidateConfig(const Config& config, const KeyLocations& where,
   ValidateLimits(config.limits, r);
   ValidateLog(config.log, r);
   ValidateMetrics(config.metrics, r);
+  ValidatePeers(config.peers, r);
 }
 
 void CheckReferencedFiles(const Config& config, const KeyLocations& where,
