@@ -54,4 +54,7 @@ std::string_view ReasonPhrase(int code);
 /// ASCII case-insensitive equality (RFC 4975 quoted-string tokens, F-14).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+/// `text` with ASCII letters in lower case (host names, U-03).
+std::string ToLowerAscii(std::string_view text);
+
 }  // namespace msrp

@@ -43,20 +43,21 @@ void AuthHandler::Challenge(Connection& conn, const std::string& tid, const std:
 }
 
 void AuthHandler::Fail(Connection& conn, const std::string& tid, const std::string& to_path,
-                       const std::string& from_path, const std::string& user, const std::string& why) {
-  conn.auth_failures++;
+                       const std::string& from_path, const std::string& user, const std::string& why,
+                       bool via_relay) {
+  if (!via_relay) conn.auth_failures++;  // never close a relay-to-relay connection for this
   ctx_.counters.auth_failures++;
   SPDLOG_INFO("[c{} {}] AUTH failed for user '{}': {} ({} of {})", conn.id(), conn.peer(), LogSafe(user), LogSafe(why, 200),
               conn.auth_failures, ctx_.config->auth.max_failures);
   Challenge(conn, tid, to_path, from_path, false);
-  if (conn.auth_failures >= ctx_.config->auth.max_failures) {
+  if (!via_relay && conn.auth_failures >= ctx_.config->auth.max_failures) {
     ctx_.counters.auth_failure_closes++;
     conn.CloseAfterFlush("too many failed AUTH attempts");
   }
 }
 
 void AuthHandler::Handle(Connection& conn, const MessageHead& head, const ParsedPath& to, const ParsedPath& from,
-                         const std::string& from_value) {
+                         const std::string& from_value, bool via_relay) {
   const auto& cfg = *ctx_.config;
   const std::string& tid = head.tid;
   const std::string& to_uri = to.raw[0];  // the rightmost (only) To-Path URI, byte-exact
@@ -74,31 +75,31 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   }
   auto creds = ParseAuthorization(*authorization);
   if (!creds.ok()) {
-    Fail(conn, tid, from_value, to_uri, "", "bad Authorization: " + creds.error());
+    Fail(conn, tid, from_value, to_uri, "", "bad Authorization: " + creds.error(), via_relay);
     return;
   }
   const DigestCredentials& c = creds.value();
   if (c.realm != cfg.auth.realm) {
-    Fail(conn, tid, from_value, to_uri, c.username, "wrong realm");
+    Fail(conn, tid, from_value, to_uri, c.username, "wrong realm", via_relay);
     return;
   }
   if (c.uri && *c.uri != to_uri) {
-    Fail(conn, tid, from_value, to_uri, c.username, "uri= does not match the To-Path URI");
+    Fail(conn, tid, from_value, to_uri, c.username, "uri= does not match the To-Path URI", via_relay);
     return;
   }
   auto ha1 = ctx_.users->FindHa1(c.username, c.realm);
   if (!ha1) {
-    Fail(conn, tid, from_value, to_uri, c.username, "unknown user");
+    Fail(conn, tid, from_value, to_uri, c.username, "unknown user", via_relay);
     return;
   }
   NonceCheck nonce_check = ctx_.nonces->Verify(c.nonce, WallSeconds(), conn.nonce_binding);
   if (nonce_check == NonceCheck::kInvalid) {
-    Fail(conn, tid, from_value, to_uri, c.username, "nonce not issued on this connection");
+    Fail(conn, tid, from_value, to_uri, c.username, "nonce not issued on this connection", via_relay);
     return;
   }
   std::string expected = ComputeResponse(*ha1, c.nonce, c.nc, c.cnonce, c.qop, to_uri);
   if (!ConstantTimeEquals(expected, c.response)) {
-    Fail(conn, tid, from_value, to_uri, c.username, "wrong credentials");
+    Fail(conn, tid, from_value, to_uri, c.username, "wrong credentials", via_relay);
     return;
   }
   if (nonce_check == NonceCheck::kStale) {
@@ -111,7 +112,7 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   uint32_t nc = 0;  // 8 hex digits, checked by the parser
   std::from_chars(c.nc.data(), c.nc.data() + c.nc.size(), nc, 16);
   if (!AcceptNonceCount(conn, c.nonce, nc)) {
-    Fail(conn, tid, from_value, to_uri, c.username, "nonce count replayed");
+    Fail(conn, tid, from_value, to_uri, c.username, "nonce count replayed", via_relay);
     return;
   }
 
@@ -139,7 +140,8 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   // Refresh the session this client already holds on this connection, or mint a new one.
   uint64_t now = ctx_.now_ms();
   Session* session = nullptr;
-  for (const auto& id : conn.session_ids) {
+  auto& held = via_relay ? conn.relay_session_ids : conn.session_ids;
+  for (const auto& id : held) {
     Session* s = ctx_.sessions.Find(id, now);
     if (s != nullptr && s->user == c.username && s->client_path == from_value) session = s;
   }
@@ -147,7 +149,10 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   if (session == nullptr) {
     Session fresh;
     fresh.id = RandomToken(16);  // 128 bits (U-09, S-03)
-    fresh.uri = "msrps://" + cfg.relay.hostname + ":" + std::to_string(conn.listener_port()) + "/" + fresh.id + ";tcp";
+    // U-07: our FQDN and the TLS port the AUTH came in on (a TLS listener's port when it came
+    // over a connection we opened to a relay).
+    uint16_t port = conn.listener_port() != 0 ? conn.listener_port() : ctx_.tls_port;
+    fresh.uri = "msrps://" + cfg.relay.hostname + ":" + std::to_string(port) + "/" + fresh.id + ";tcp";
     auto parsed = ParseUri(fresh.uri);
     if (!parsed.ok()) {
       SPDLOG_ERROR("minted Use-Path URI does not parse: {}", parsed.error());
@@ -155,12 +160,17 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
       return;
     }
     fresh.parsed_uri = std::move(parsed.value());
-    fresh.owner = conn.id();
+    if (via_relay) {
+      fresh.relay_owner = conn.relay_identity;  // valid on any connection to that relay
+    } else {
+      fresh.owner = conn.id();
+    }
     fresh.user = c.username;
     fresh.client_path = from_value;
     fresh.created_ms = now;
     session = ctx_.sessions.Add(std::move(fresh));
-    conn.session_ids.push_back(session->id);
+    if (held.size() >= 64 && via_relay) held.erase(held.begin());  // refresh lookup only: bounded
+    held.push_back(session->id);
   }
   session->expires_ms = now + uint64_t{granted} * 1000;
 
@@ -175,11 +185,12 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
                             {"Expires", std::to_string(granted)},
                             {"Authentication-Info", FormatAuthenticationInfo(rspauth, c.cnonce, c.nc, "")}});
   conn.had_success = true;
-  conn.auth_failures = 0;
+  if (!via_relay) conn.auth_failures = 0;
   ctx_.counters.auth_successes++;
-  SPDLOG_INFO("[c{} {}] AUTH ok for user '{}' realm '{}': session {} {} for {} s", conn.id(), conn.peer(),
+  SPDLOG_INFO("[c{} {}] AUTH ok for user '{}' realm '{}': session {} {} for {} s{}{}", conn.id(), conn.peer(),
               LogSafe(c.username), LogSafe(c.realm),
-              session->id.substr(0, 4) + "...", refreshed ? "refreshed" : "created", granted);
+              session->id.substr(0, 4) + "...", refreshed ? "refreshed" : "created", granted,
+              via_relay ? ", bound to relay " : "", via_relay ? LogSafe(conn.relay_identity, 100) : "");
 }
 
 }  // namespace msrp::relay

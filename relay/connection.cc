@@ -44,14 +44,15 @@ std::string PeerName(uv_tcp_t* tcp, std::string* ip) {
 
 Connection::Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, ConnectionHandler* handler,
                        FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port,
-                       Counters* counters)
+                       Counters* counters, bool outbound)
     : loop_(loop),
       id_(id),
       handler_(handler),
       framer_(this, framer_limits),
       queue_limits_(queue_limits),
       listener_port_(listener_port),
-      counters_(counters) {
+      counters_(counters),
+      outbound_(outbound) {
   uv_tcp_init(loop_, &tcp_);
   tcp_.data = this;
   if (ssl_ctx != nullptr) {
@@ -60,8 +61,14 @@ Connection::Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, Connectio
     wbio_ = BIO_new(BIO_s_mem());
     BIO_set_mem_eof_return(rbio_, -1);
     SSL_set_bio(ssl_, rbio_, wbio_);
-    SSL_set_accept_state(ssl_);
+    if (outbound_) {
+      SSL_set_connect_state(ssl_);
+    } else {
+      SSL_set_accept_state(ssl_);
+    }
   }
+  opened_ms = uv_now(loop_);
+  last_activity_ms_ = opened_ms;
 }
 
 Connection::~Connection() {
@@ -72,11 +79,96 @@ int Connection::Accept(uv_stream_t* server) {
   int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
   if (rc != 0) return rc;
   uv_tcp_nodelay(&tcp_, 1);
+  tcp_connected_ = true;
   peer_ = PeerName(&tcp_, &peer_ip_);
   opened_ms = uv_now(loop_);
   last_activity_ms_ = opened_ms;
   reading_ = true;
   return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
+}
+
+void Connection::Connect(std::vector<sockaddr_storage> addresses, std::vector<std::string> address_texts,
+                         std::string name) {
+  addresses_ = std::move(addresses);
+  address_texts_ = std::move(address_texts);
+  peer_ = std::move(name);
+  next_address_ = 0;
+  TryNextAddress();
+}
+
+void Connection::TryNextAddress() {
+  if (closing_) return;
+  if (next_address_ >= addresses_.size()) {
+    Close(addresses_.empty() ? "no address to connect to" : "connect failed: " + last_connect_error_);
+    return;
+  }
+  const size_t i = next_address_++;
+  connect_req_.data = this;
+  int rc = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&addresses_[i]),
+                          &Connection::OnConnect);
+  if (rc != 0) {
+    last_connect_error_ = address_texts_[i] + ": " + uv_strerror(rc);
+    // The handle is unused: try the next address on it at once.
+    TryNextAddress();
+  }
+}
+
+void Connection::OnConnect(uv_connect_t* req, int status) {
+  auto* self = static_cast<Connection*>(req->data);
+  if (status == UV_ECANCELED || self->closing_) return;  // Close() is tearing the handle down
+  if (status != 0) {
+    self->last_connect_error_ = self->address_texts_[self->next_address_ - 1] + ": " + uv_strerror(status);
+    SPDLOG_DEBUG("[c{} {}] connect to {} failed", self->id_, self->peer_, self->last_connect_error_);
+    if (self->next_address_ >= self->addresses_.size()) {
+      self->Close("connect failed: " + self->last_connect_error_);
+      return;
+    }
+    // A handle whose connect failed is not reused: close it, then retry on a fresh one.
+    self->attempt_closing_ = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->tcp_), &Connection::OnAttemptClosed);
+    return;
+  }
+  uv_tcp_nodelay(&self->tcp_, 1);
+  std::string name = self->peer_;
+  self->peer_ = PeerName(&self->tcp_, &self->peer_ip_);
+  SPDLOG_DEBUG("[c{} {}] TCP connected to {}", self->id_, self->peer_, name);
+  self->peer_ = name + " " + self->peer_;
+  self->last_activity_ms_ = uv_now(self->loop_);
+  self->tcp_connected_ = true;
+  if (self->pause_count_ == 0) {
+    self->reading_ = true;
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &Connection::OnAlloc, &Connection::OnRead);
+  }
+  if (self->ssl_ == nullptr) {
+    self->Establish();
+    return;
+  }
+  SSL_do_handshake(self->ssl_);  // ClientHello into the write BIO
+  self->Flush();
+}
+
+void Connection::OnAttemptClosed(uv_handle_t* handle) {
+  auto* self = static_cast<Connection*>(handle->data);
+  self->attempt_closing_ = false;
+  if (self->closing_) {
+    self->handler_->OnClosed(*self);  // Close() ran meanwhile and left the handle to us
+    return;
+  }
+  uv_tcp_init(self->loop_, &self->tcp_);
+  self->tcp_.data = self;
+  self->TryNextAddress();
+}
+
+void Connection::Establish() {
+  established_ = true;
+  if (ssl_ != nullptr && !out_plain_.empty()) {
+    std::string queued;
+    queued.swap(out_plain_);
+    Send(queued);
+  } else {
+    Flush();
+  }
+  if (!closing_) handler_->OnEstablished(*this);
 }
 
 void Connection::OnAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
@@ -113,7 +205,13 @@ void Connection::DrainTls() {
   while (!closing_ && pause_count_ == 0 && !close_after_flush_) {
     int n = SSL_read(ssl_, g_plain_buffer, kPlainBufferSize);
     if (n > 0) {
-      if (!handshake_done_) handshake_done_ = true;
+      if (!handshake_done_) {
+        handshake_done_ = true;
+        if (outbound_ && !established_) {
+          Establish();
+          if (closing_) return;
+        }
+      }
       FeedPlain(std::string_view(g_plain_buffer, static_cast<size_t>(n)));
       continue;
     }
@@ -121,6 +219,10 @@ void Connection::DrainTls() {
     if (!handshake_done_ && SSL_is_init_finished(ssl_)) {
       handshake_done_ = true;
       SPDLOG_DEBUG("[c{} {}] TLS handshake done: {} {}", id_, peer_, SSL_get_version(ssl_), SSL_get_cipher_name(ssl_));
+      if (outbound_ && !established_) {
+        Establish();
+        if (closing_) return;
+      }
     }
     Flush();  // handshake records, alerts
     if (err == SSL_ERROR_WANT_READ) return;
@@ -131,7 +233,12 @@ void Connection::DrainTls() {
     unsigned long code = ERR_peek_error();
     std::string reason = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code) : "unknown" : "unknown";
     ERR_clear_error();
-    if (!handshake_done_) counters_->tls_handshake_failures++;
+    if (!handshake_done_) {
+      counters_->tls_handshake_failures++;
+      tls_failed_ = true;
+      long verify = SSL_get_verify_result(ssl_);
+      if (verify != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+    }
     Close(std::string(handshake_done_ ? "TLS error: " : "TLS handshake failed: ") + reason);
     return;
   }
@@ -144,6 +251,18 @@ void Connection::FeedPlain(std::string_view plain) {
     held_plain_.append(plain);
     return;
   }
+  if (!held_plain_.empty()) {
+    // Reading resumed before ProcessBuffered ran: the bytes held back go first.
+    std::string all;
+    all.swap(held_plain_);
+    all.append(plain);
+    FeedFramer(all);
+    return;
+  }
+  FeedFramer(plain);
+}
+
+void Connection::FeedFramer(std::string_view plain) {
   size_t used = framer_.Feed(plain);
   if (used < plain.size() && !framer_.failed() && !closing_) {
     // Paused from inside a callback: keep the rest (at most one plaintext buffer).
@@ -173,6 +292,11 @@ void Connection::OnFrameError(const FrameError& error) {
 
 void Connection::Send(std::string_view bytes) {
   if (closing_ || bytes.empty()) return;
+  if (outbound_ && !established_) {
+    out_plain_.append(bytes);  // queued until connected (and the TLS handshake is done)
+    CheckWatermarks();
+    return;
+  }
   if (ssl_ != nullptr) {
     size_t off = 0;
     while (off < bytes.size()) {
@@ -193,12 +317,13 @@ void Connection::Send(std::string_view bytes) {
 }
 
 uint64_t Connection::pending_bytes() const {
-  uint64_t queued = ssl_ != nullptr ? BIO_ctrl_pending(wbio_) : out_plain_.size();
+  uint64_t queued = (ssl_ != nullptr ? BIO_ctrl_pending(wbio_) : 0) + out_plain_.size();
   return queued + in_flight_.size();
 }
 
 void Connection::Flush() {
-  if (write_in_flight_ || closing_) return;
+  if (write_in_flight_ || closing_ || attempt_closing_) return;
+  if (outbound_ && ssl_ == nullptr && !established_) return;
   in_flight_.clear();
   if (ssl_ != nullptr) {
     size_t avail = BIO_ctrl_pending(wbio_);
@@ -278,6 +403,7 @@ void Connection::PauseReading() {
 void Connection::ResumeReading() {
   if (pause_count_ == 0) return;
   if (--pause_count_ == 0 && !closing_ && !close_after_flush_) {
+    if (!tcp_connected_) return;  // outbound, still connecting: OnConnect starts reading
     reading_ = true;
     uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::OnAlloc, &Connection::OnRead);
     handler_->ScheduleProcess(*this);
@@ -308,6 +434,7 @@ void Connection::Close(const std::string& reason) {
     reading_ = false;
   }
   handler_->OnClosing(*this);
+  if (attempt_closing_) return;  // OnAttemptClosed finishes the close
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::OnUvClose);
 }
 

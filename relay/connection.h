@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,8 @@ class ConnectionHandler {
   virtual void OnEnd(Connection& conn, EndFlag flag) = 0;
   /// The outbound queue fell below the low watermark after having passed the high one.
   virtual void OnDrained(Connection& conn) = 0;
+  /// An outbound connection is established (TCP, and TLS with a verified peer).
+  virtual void OnEstablished(Connection& conn) = 0;
   /// Close() was called: detach sessions, fail transactions. Called once.
   virtual void OnClosing(Connection& conn) = 0;
   /// libuv has closed the handle: the handler must now destroy the connection.
@@ -50,16 +53,24 @@ struct QueueLimits {
 
 class Connection : private Framer::Sink {
  public:
-  /// `ssl_ctx` null for plain TCP. `listener_port` is the port the connection came in on.
+  /// `ssl_ctx` null for plain TCP. `listener_port` is the port the connection came in on (0
+  /// for outbound). `outbound`: TLS client role, then Connect() instead of Accept().
   Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, ConnectionHandler* handler,
              FramerLimits framer_limits, QueueLimits queue_limits, uint16_t listener_port,
-             Counters* counters);
+             Counters* counters, bool outbound = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   /// Accepts from `server` and starts reading. Returns a libuv error code (0 on success).
   int Accept(uv_stream_t* server);
+
+  /// Outbound (RFC 4976 §6.4, C-06): connects to `addresses` in order (U-08: the next one
+  /// after a failure), then runs the TLS client handshake when the connection has TLS. What
+  /// Send() queues meanwhile goes out once the connection is established. When every address
+  /// failed the connection closes with a reason naming the last one. `name` is the next hop's
+  /// host:port, for logs.
+  void Connect(std::vector<sockaddr_storage> addresses, std::vector<std::string> address_texts, std::string name);
 
   /// Queues bytes for the peer (encrypted first on TLS). Ignored once closing.
   void Send(std::string_view bytes);
@@ -82,7 +93,19 @@ class Connection : private Framer::Sink {
   /// Feeds input held back while reading was paused. Called by the handler from the loop.
   void ProcessBuffered();
 
+  /// Asks the handler to call back from the loop (ScheduleProcess), e.g. to finish work
+  /// deferred while the connection waited for another one.
+  void RequestProcess() { handler_->ScheduleProcess(*this); }
+
   uint64_t id() const { return id_; }
+  /// True for a connection this relay opened (to another relay or a relay-less peer).
+  bool outbound() const { return outbound_; }
+  /// Outbound: TCP connected and, with TLS, the handshake done (peer certificate verified).
+  bool established() const { return established_; }
+  /// Outbound: the TLS handshake failed (e.g. the peer certificate did not verify, C-03).
+  bool tls_failed() const { return tls_failed_; }
+  /// The OpenSSL object (nullptr on plain TCP), e.g. to check the peer certificate.
+  SSL* ssl() const { return ssl_; }
   bool closing() const { return closing_; }
   bool is_tls() const { return ssl_ != nullptr; }
   bool handshake_done() const { return handshake_done_; }
@@ -107,11 +130,20 @@ class Connection : private Framer::Sink {
   /// MSRP state the Server keeps per connection.
   InboundRoute route;                       ///< what to do with the current message's bytes
   std::vector<std::string> session_ids;     ///< sessions minted for this client connection
+  std::vector<std::string> relay_session_ids;  ///< relay-bound sessions minted over it (refresh lookup only)
   std::vector<uint64_t> paused_sources;     ///< connections this one paused (above high watermark)
+  /// R-18 multiplexing of what goes out on this connection: at most one source streams a SEND
+  /// piece at a time; others wait in order; whole frames (responses, REPORTs, other requests)
+  /// cut the open piece with '+' and go out between pieces.
+  uint64_t stream_owner = 0;                ///< source connection whose piece is (or may be) open here
+  std::deque<uint64_t> stream_waiters;      ///< sources waiting to stream here, in arrival order
   std::string nonce_binding;                ///< binds Digest nonces to this connection (A-05)
   std::string opaque;                       ///< Digest opaque sent in challenges
   std::vector<std::pair<std::string, uint32_t>> nonce_counts;  ///< last nc per nonce (A-18)
   uint32_t auth_failures = 0;               ///< 401s without stale (A-16)
+  /// The relay at the other end, lower case, when proven by TLS: the host we dialled and
+  /// verified (C-03), or the inbound peer whose client certificate matched From-Path[0].
+  std::string relay_identity;
   bool had_success = false;                 ///< a request succeeded (ends probation, C-05)
   uint64_t opened_ms = 0;                   ///< loop time at accept
   uint64_t close_requested_ms = 0;          ///< loop time of CloseAfterFlush
@@ -121,6 +153,10 @@ class Connection : private Framer::Sink {
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void OnWrite(uv_write_t* req, int status);
   static void OnUvClose(uv_handle_t* handle);
+  static void OnConnect(uv_connect_t* req, int status);
+  static void OnAttemptClosed(uv_handle_t* handle);
+  void TryNextAddress();
+  void Establish();  ///< outbound ready: flush what was queued, tell the handler
 
   // Framer::Sink
   void OnHead(MessageHead& head) override;
@@ -131,6 +167,7 @@ class Connection : private Framer::Sink {
   void HandleCiphertext(const char* data, size_t len);
   void DrainTls();  ///< SSL_read plaintext into the framer while not paused
   void FeedPlain(std::string_view plain);
+  void FeedFramer(std::string_view plain);  ///< into the framer; keeps what a pause left unread
   void Flush();     ///< starts a socket write when none is in flight
   void CheckWatermarks();
 
@@ -154,6 +191,16 @@ class Connection : private Framer::Sink {
   std::string held_plain_;    ///< plaintext not yet fed (reading paused mid-buffer)
   std::string close_reason_pending_;  ///< reason given to CloseAfterFlush
   std::string close_reason_;          ///< reason given to Close
+  bool outbound_ = false;
+  bool established_ = false;
+  bool tls_failed_ = false;
+  bool attempt_closing_ = false;
+  bool tcp_connected_ = false;        ///< accepted, or an outbound connect succeeded      ///< the handle of a failed connect attempt is closing
+  uv_connect_t connect_req_{};
+  std::vector<sockaddr_storage> addresses_;  ///< outbound: addresses to try, in order
+  std::vector<std::string> address_texts_;
+  size_t next_address_ = 0;
+  std::string last_connect_error_;
   bool write_in_flight_ = false;
   bool reading_ = false;
   bool closing_ = false;

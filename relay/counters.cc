@@ -33,6 +33,13 @@ std::string Counters::Summary() const {
   add("message_size_refusals", message_size_refusals);
   add("backpressure_pauses", backpressure_pauses);
   add("body_bytes_relayed", body_bytes_relayed);
+  add("pieces_split_for_size", pieces_split_for_size);
+  add("pieces_cut_for_frames", pieces_cut_for_frames);
+  add("stream_waits", stream_waits);
+  add("outbound_connects", outbound_connects);
+  add("outbound_connect_failures", outbound_connect_failures);
+  add("outbound_idle_closes", outbound_idle_closes);
+  add("relay_peers_identified", relay_peers_identified);
   return out;
 }
 

@@ -33,6 +33,13 @@ struct Counters {
   uint64_t message_size_refusals = 0;             ///< limits.max_message_bytes (413)
   uint64_t backpressure_pauses = 0;               ///< sources paused at a high watermark
   uint64_t body_bytes_relayed = 0;
+  uint64_t pieces_split_for_size = 0;             ///< pieces ended at limits.outgoing_chunk_bytes (R-11)
+  uint64_t pieces_cut_for_frames = 0;             ///< pieces ended to let a frame through (R-18)
+  uint64_t stream_waits = 0;                      ///< sources that waited for a busy destination
+  uint64_t outbound_connects = 0;                 ///< outbound connections opened (C-06)
+  uint64_t outbound_connect_failures = 0;         ///< DNS, TCP or TLS failures of those (C-09)
+  uint64_t outbound_idle_closes = 0;              ///< peers.idle_timeout (C-08)
+  uint64_t relay_peers_identified = 0;            ///< inbound connections proven to be relays (A-17)
   uint64_t auth_stale = 0;                        ///< 401 stale=true (A-08)
   uint64_t auth_challenges = 0;                   ///< 401 to an AUTH without credentials
   std::map<int, uint64_t> responses_by_code;      ///< responses the relay generated, by status code

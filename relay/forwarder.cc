@@ -8,6 +8,9 @@
 #include "common/writer.h"
 #include "relay/auth_handler.h"
 #include "relay/logging.h"
+#include "relay/next_hop_pool.h"
+#include "relay/relay_policy.h"
+#include "relay/tls_context.h"
 
 namespace msrp::relay {
 
@@ -33,7 +36,7 @@ void Forwarder::SendResponse(Connection& conn, std::string_view tid, int code, s
                              std::string_view from_path, const std::vector<Header>& extra) {
   std::string out;
   AppendResponse(out, tid, code, ReasonPhrase(code), to_path, from_path, extra);
-  conn.Send(out);
+  SendFrame(conn, out);
   ctx_.counters.responses_generated++;
   ctx_.counters.responses_by_code[code]++;
   PauseIfBusy(conn, conn);
@@ -47,6 +50,51 @@ void Forwarder::PauseIfBusy(Connection& source, Connection& dest) {
   source.PauseReading();
   ctx_.counters.backpressure_pauses++;
   SPDLOG_DEBUG("[c{}] paused: destination c{} has {} bytes queued", source.id(), dest.id(), dest.pending_bytes());
+}
+
+Forwarder::PeerKind Forwarder::ClassifyPeer(Connection& conn, const Uri& from0) {
+  if (!conn.is_tls() || from0.scheme != Scheme::kMsrps) return PeerKind::kClient;
+  if (!conn.relay_identity.empty()) {
+    return EqualsIgnoreCase(conn.relay_identity, from0.host) ? PeerKind::kRelay : PeerKind::kClient;
+  }
+  if (conn.outbound() || !PeerCertificateMatches(conn.ssl(), from0.host)) return PeerKind::kClient;
+  if (!RelayAllowed(ctx_.config->peers, from0.host)) {
+    SPDLOG_INFO("[c{} {}] relay {} refused by peers.relays", conn.id(), conn.peer(), LogSafe(from0.host, 100));
+    return PeerKind::kDeniedRelay;
+  }
+  conn.relay_identity = ToLowerAscii(from0.host);
+  conn.had_success = true;  // a proven relay is not on probation (C-05)
+  ctx_.counters.relay_peers_identified++;
+  SPDLOG_INFO("[c{} {}] peer is relay {} (client certificate verified, A-17)", conn.id(), conn.peer(),
+              LogSafe(conn.relay_identity, 100));
+  // C-06: requests for that relay's own URI may use this connection.
+  if (from0.port && ctx_.next_hops != nullptr) ctx_.next_hops->AddInbound(conn, from0);
+  return PeerKind::kRelay;
+}
+
+bool Forwarder::TowardRelay(const Uri& next, const std::string& relay) {
+  return next.scheme == Scheme::kMsrps && EqualsIgnoreCase(next.host, relay);
+}
+
+Connection* Forwarder::NextHop(Connection& conn, const Uri& next) {
+  auto dest = ctx_.next_hops != nullptr ? ctx_.next_hops->Get(next) : Result<Connection*>(Err("no next hops"));
+  if (!dest.ok()) {
+    Reject(conn, 403, dest.error());
+    return nullptr;
+  }
+  return dest.value();
+}
+
+void Forwarder::EndTransaction(PendingTransaction* txn, const Connection& dest) {
+  txn->ended = true;
+  // the timer starts once the last byte is written; on an outbound connection still
+  // coming up that is when it is established (OnEstablished).
+  if (dest.outbound() && !dest.established()) return;
+  ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
+}
+
+void Forwarder::OnEstablished(Connection& conn) {
+  ctx_.transactions.ArmEnded(conn.id(), ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
 }
 
 void Forwarder::OnDrained(Connection& conn) {
@@ -72,7 +120,7 @@ void Forwarder::SendLocalReport(Connection& conn, int code) {
   std::string out;
   AppendRequestHead(out, tid, "REPORT", headers, false);
   AppendEndLine(out, tid, EndFlag::kComplete, false);
-  conn.Send(out);
+  SendFrame(conn, out);
   ctx_.counters.reports_generated++;
   ctx_.counters.reports_by_code[code]++;
 }
@@ -156,10 +204,17 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     }
   }
 
+  // who is at the other end of this connection, for this request.
+  const PeerKind peer_kind = ClassifyPeer(conn, from.value().uris[0]);
+  if (peer_kind == PeerKind::kDeniedRelay) {
+    Reject(conn, 403, "relay not allowed by peers.relays");
+    return;
+  }
+
   // AUTH addressed to this relay: handled locally.
   const ParsedPath& tp = to.value();
   if (head.method == "AUTH" && tp.size() == 1 && tp.uris[0].session_id.empty() && ctx_.IsOurHost(tp.uris[0])) {
-    auth_.Handle(conn, head, tp, from.value(), std::string(*from_value));
+    auth_.Handle(conn, head, tp, from.value(), std::string(*from_value), peer_kind == PeerKind::kRelay);
     return;
   }
 
@@ -181,46 +236,69 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     return;
   }
   std::vector<std::string> hops{tp.raw[0]};
-  uint64_t dest_id = 0;
-  if (conn.id() == session->owner) {
-    // Outbound from the client the URI was minted for.
+  Connection* dest = nullptr;
+  const bool bound_here = session->relay_owner.empty()
+                              ? conn.id() == session->owner
+                              : peer_kind == PeerKind::kRelay && conn.relay_identity == session->relay_owner;
+  if (bound_here) {
+    // Outbound from the client, or relay (A-14, S-04), the URI was minted for.
     if (tp.size() < 2) {
       Reject(conn, 400, "To-Path has no hop after this relay");
       return;
     }
     const Uri& next = tp.uris[1];
-    if (!ctx_.IsOurHost(next)) {
-      Reject(conn, 403, "next hop is not a client of this relay (outbound connections are not supported)");
-      return;
-    }
-    Session* peer = next.session_id.empty() ? nullptr : ctx_.sessions.Find(next.session_id, now);
-    if (peer == nullptr || !UriEquals(next, peer->parsed_uri)) {
-      Reject(conn, 481, "unknown or expired session at next hop");
-      return;
-    }
-    if (tp.size() != 3) {
-      Reject(conn, 403, "a client's URI must be the last hop after its relay URI");
-      return;
-    }
-    // Both hops are ours: deliver internally to the peer's client (one rewrite per hop).
-    hops.push_back(tp.raw[1]);
-    dest_id = peer->owner;
     r.sender_session = session->id;
-    r.receiver_session = peer->id;
-  } else {
+    if (!ctx_.IsOurHost(next)) {
+      dest = NextHop(conn, next);  // another relay or a relay-less peer (C-06)
+      if (dest == nullptr) return;
+    } else {
+      Session* peer = next.session_id.empty() ? nullptr : ctx_.sessions.Find(next.session_id, now);
+      if (peer == nullptr || !UriEquals(next, peer->parsed_uri)) {
+        Reject(conn, 481, "unknown or expired session at next hop");
+        return;
+      }
+      // Both hops are ours (one rewrite per hop): on to the peer's client, or to the relay
+      // the peer's URI is bound to.
+      hops.push_back(tp.raw[1]);
+      r.receiver_session = peer->id;
+      if (peer->relay_owner.empty()) {
+        if (tp.size() != 3) {
+          Reject(conn, 403, "a client's URI must be the last hop after its relay URI");
+          return;
+        }
+        dest = ctx_.Live(peer->owner);
+      } else {
+        if (tp.size() < 3 || !TowardRelay(tp.uris[2], peer->relay_owner)) {
+          Reject(conn, 403, "token used toward a hop other than its relay");
+          return;
+        }
+        dest = NextHop(conn, tp.uris[2]);
+        if (dest == nullptr) return;
+      }
+    }
+  } else if (session->relay_owner.empty()) {
     // Inbound: only toward the client that owns the URI (S-01, S-02).
     if (tp.size() != 2) {
       Reject(conn, 403, "token used toward a hop other than its owner");
       return;
     }
-    dest_id = session->owner;
+    dest = ctx_.Live(session->owner);
+    r.receiver_session = session->id;
+  } else {
+    // Inbound toward the relay the URI is bound to (S-04): the next hop must be that relay.
+    if (tp.size() < 3 || !TowardRelay(tp.uris[1], session->relay_owner)) {
+      Reject(conn, 403, "token used toward a hop other than its relay");
+      return;
+    }
+    dest = NextHop(conn, tp.uris[1]);
+    if (dest == nullptr) return;
     r.receiver_session = session->id;
   }
-  Connection* dest = ctx_.Live(dest_id);
   if (dest == nullptr) {
     Reject(conn, 481, "the session's connection is gone");  // C-10
     return;
   }
+  const uint64_t dest_id = dest->id();
   bool tracked = (r.is_send && r.failure_report != FailureReport::kNo) || (!r.is_send && !r.is_report);
   if (tracked && ctx_.transactions.CountBySource(conn.id()) >= ctx_.config->limits.max_pending_transactions) {
     ctx_.counters.pending_transaction_refusals++;
@@ -244,17 +322,15 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     streamed.end.reset();
     head.Replace("Byte-Range", FormatByteRange(streamed));
   }
-  std::string out;
-  AppendRequestHead(out, out_tid, head.method, head.headers, head.has_body);
-  if (!r.is_send && head.has_body) {
-    r.held_request = std::move(out);  // sent whole once its end-line arrives (F-12)
-  } else {
-    dest->Send(out);
-  }
   r.range = range;
   if (r.is_send && head.has_body) {
+    // Streamed: the head goes out with the first body bytes, once this source owns dest's
+    // stream (OpenPiece).
     r.out_headers = std::move(head.headers);
     r.out_scanner.Reset(out_tid);
+  } else {
+    // Sent whole once its end-line arrives (F-12), between other sources' pieces.
+    AppendRequestHead(r.held_request, out_tid, head.method, head.headers, head.has_body);
   }
 
   if (tracked) {
@@ -278,7 +354,6 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   conn.had_success = true;
   ctx_.counters.requests_forwarded++;
   SPDLOG_DEBUG("[c{}] {} {} -> c{} as {}", conn.id(), head.method, r.in_tid, dest_id, r.out_tid);
-  PauseIfBusy(conn, *dest);
 }
 
 void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
@@ -297,7 +372,7 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
     r.fail_code_at_end = 400;
     return;
   }
-  if (r.kind == InboundRoute::Kind::kForward && !r.held_request.empty()) {
+  if (r.kind == InboundRoute::Kind::kForward && r.out_headers.empty()) {
     r.held_request.append(bytes);
     return;
   }
@@ -307,7 +382,7 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
     // E-03: over the size limit mid-chunk: abort the forwarded message ('#') and tell the
     // sender to stop with 413 now; the rest of the chunk is read and dropped.
     if (r.kind == InboundRoute::Kind::kForward) {
-      if (Connection* dest = ctx_.Live(r.dest)) EndPiece(r, *dest, EndFlag::kAbort);
+      if (Connection* dest = ctx_.Live(r.dest)) EndChunk(conn, r, *dest, EndFlag::kAbort);
       ctx_.transactions.Take(r.dest, r.out_tid);
     }
     ctx_.counters.message_size_refusals++;
@@ -319,56 +394,125 @@ void Forwarder::OnBody(Connection& conn, std::string_view bytes) {
   Connection* dest = ctx_.Live(r.dest);
   if (dest == nullptr) {
     r.kind = InboundRoute::Kind::kDiscard;
-    r.fail_code_at_end = 481;
+    if (r.fail_code_at_end == 0) r.fail_code_at_end = 481;
     return;
   }
-  ForwardBody(r, *dest, bytes);
+  StreamBody(conn, r, *dest, bytes);
   PauseIfBusy(conn, *dest);
 }
 
-void Forwarder::SendPiece(InboundRoute& r, Connection& dest, std::string_view bytes) {
-  dest.Send(bytes);
-  r.piece_bytes += bytes.size();
-  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) txn->bytes_forwarded += bytes.size();
+void Forwarder::SendFrame(Connection& dest, std::string_view frame) {
+  CutOpenPiece(dest);
+  dest.Send(frame);
 }
 
-void Forwarder::ForwardBody(InboundRoute& r, Connection& dest, std::string_view bytes) {
-  if (r.out_headers.empty()) {
-    SendPiece(r, dest, bytes);
+void Forwarder::CutOpenPiece(Connection& dest) {
+  // nothing goes inside another source's piece: end that piece here ('+'); its source
+  // opens the next piece with its next body bytes.
+  if (dest.stream_owner == 0) return;
+  auto it = ctx_.connections.find(dest.stream_owner);
+  if (it == ctx_.connections.end()) return;
+  InboundRoute& owner = it->second->route;
+  if (owner.piece_open && owner.dest == dest.id()) {
+    ClosePiece(owner, dest, EndFlag::kMore);
+    ctx_.counters.pieces_cut_for_frames++;
+  }
+}
+
+bool Forwarder::AcquireStream(Connection& src, InboundRoute& r, Connection& dest) {
+  if (dest.stream_owner == src.id()) return true;
+  if (dest.stream_owner == 0 && dest.stream_waiters.empty()) {
+    dest.stream_owner = src.id();
+    return true;
+  }
+  if (!r.waiting) {
+    r.waiting = true;
+    dest.stream_waiters.push_back(src.id());
+    src.PauseReading();
+    ctx_.counters.stream_waits++;
+    SPDLOG_DEBUG("[c{}] waits for c{}'s stream (owner c{}, {} waiting)", src.id(), dest.id(), dest.stream_owner,
+                 dest.stream_waiters.size());
+  }
+  return false;
+}
+
+void Forwarder::ReleaseStream(Connection& dest) {
+  dest.stream_owner = 0;
+  while (!dest.stream_waiters.empty()) {
+    uint64_t next = dest.stream_waiters.front();
+    dest.stream_waiters.pop_front();
+    Connection* w = ctx_.Live(next);
+    if (w == nullptr || !w->route.waiting) continue;
+    // Hand the stream over directly, so no later source overtakes the waiter while it is
+    // scheduled. It stays paused until its held body (and end-line) went out from the loop
+    // (FlushWaiting), so nothing it reads can overtake those bytes.
+    dest.stream_owner = next;
+    w->route.waiting = false;
+    w->route.handed = true;
+    w->RequestProcess();
     return;
   }
+}
+
+void Forwarder::FlushWaiting(Connection& conn) {
+  InboundRoute& r = conn.route;
+  if (!r.handed) return;
+  r.handed = false;
+  std::string body;
+  body.swap(r.waiting_body);
+  Connection* dest = r.kind == InboundRoute::Kind::kForward ? ctx_.Live(r.dest) : nullptr;
+  if (dest == nullptr) {
+    if (r.kind == InboundRoute::Kind::kForward) {
+      r.kind = InboundRoute::Kind::kDiscard;
+      if (r.fail_code_at_end == 0) r.fail_code_at_end = 481;
+    }
+  } else if (!body.empty()) {
+    StreamBody(conn, r, *dest, body);
+    PauseIfBusy(conn, *dest);
+  }
+  if (r.end_pending && !r.waiting) {
+    r.end_pending = false;
+    FinishRequest(conn, r.end_flag);
+  }
+  conn.ResumeReading();  // the pause taken when it started waiting
+}
+
+void Forwarder::StreamBody(Connection& src, InboundRoute& r, Connection& dest, std::string_view bytes) {
+  if (r.waiting || r.handed || !AcquireStream(src, r, dest)) {
+    r.waiting_body.append(bytes);
+    return;
+  }
+  const uint64_t limit = ctx_.config->limits.outgoing_chunk_bytes;
   while (!bytes.empty()) {
-    auto step = r.out_scanner.Scan(bytes, [&](std::string_view b) { SendPiece(r, dest, b); });
-    if (!step.found) return;
-    // The body holds "CRLF -------<our tid><flag> CRLF": cut the piece before it, and send
-    // those bytes as body of the next piece, whose tid differs (F-11).
-    std::string matched = "\r\n-------" + r.out_tid;
-    matched.push_back(static_cast<char>(step.flag));
-    matched.append("\r\n");
-    StartNewPiece(r, dest);
-    SendPiece(r, dest, matched);
-    bytes.remove_prefix(step.consumed);
+    if (r.piece_open && limit != 0 && PieceFill(r) >= limit) {
+      // the piece is full: end it; another source waiting for dest goes next.
+      ClosePiece(r, dest, EndFlag::kMore);
+      ctx_.counters.pieces_split_for_size++;
+      if (!dest.stream_waiters.empty()) {
+        r.waiting = true;
+        dest.stream_waiters.push_back(src.id());
+        src.PauseReading();
+        ReleaseStream(dest);
+        r.waiting_body.append(bytes);
+        return;
+      }
+    }
+    if (!r.piece_open) OpenPiece(src, r, dest);
+    size_t n = bytes.size();
+    if (limit != 0) n = static_cast<size_t>(std::min<uint64_t>(n, limit - PieceFill(r)));
+    ForwardBody(r, dest, bytes.substr(0, n));
+    bytes.remove_prefix(n);
   }
 }
 
-void Forwarder::EndPiece(InboundRoute& r, Connection& dest, EndFlag flag) {
-  if (!r.out_headers.empty()) r.out_scanner.Flush([&](std::string_view b) { SendPiece(r, dest, b); });
-  std::string end;
-  AppendEndLine(end, r.out_tid, flag, r.has_body);
-  dest.Send(end);
-  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
-    ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
-  }
-}
+uint64_t Forwarder::PieceFill(const InboundRoute& r) { return r.piece_bytes + r.out_scanner.held(); }
 
-void Forwarder::StartNewPiece(InboundRoute& r, Connection& dest) {
-  EndPiece(r, dest, EndFlag::kMore);
-  r.piece_offset += r.piece_bytes;
-  r.piece_bytes = 0;
-  ByteRange next;
-  next.start = r.range.start + r.piece_offset;
-  next.total = r.range.total;
-  if (!r.out_headers.empty()) {
+std::string Forwarder::NextPieceHead(InboundRoute& r) {
+  if (r.pieces_sent > 0) {
+    // A further piece of the same chunk: fresh tid, Byte-Range start moved on.
+    ByteRange next;
+    next.start = r.range.start + r.piece_offset;
+    next.total = r.range.total;
     bool replaced = false;
     for (auto& h : r.out_headers) {
       if (EqualsIgnoreCase(h.name, "Byte-Range")) {
@@ -378,33 +522,140 @@ void Forwarder::StartNewPiece(InboundRoute& r, Connection& dest) {
     }
     // Later chunks MUST carry Byte-Range (F-15); Content-Type stays last (F-07).
     if (!replaced) r.out_headers.insert(r.out_headers.end() - 1, Header{"Byte-Range", FormatByteRange(next)});
+    std::string tid = NewTransactionId();
+    if (PendingTransaction* old = ctx_.transactions.Find(r.dest, r.out_tid)) {
+      PendingTransaction txn = *old;
+      txn.out_tid = tid;
+      txn.range = next;
+      txn.bytes_forwarded = 0;
+      txn.armed = false;
+      txn.ended = false;
+      ctx_.transactions.Add(std::move(txn));
+    }
+    r.out_tid = std::move(tid);
+    r.out_scanner.Reset(r.out_tid);
   }
-  std::string tid = NewTransactionId();
-  std::string out;
-  AppendRequestHead(out, tid, r.method, r.out_headers, true);
-  dest.Send(out);
-  PendingTransaction* old = ctx_.transactions.Find(r.dest, r.out_tid);
-  if (old != nullptr) {
-    PendingTransaction txn = *old;
-    txn.out_tid = tid;
-    txn.range = next;
-    txn.bytes_forwarded = 0;
-    txn.armed = false;
-    ctx_.transactions.Add(std::move(txn));
+  std::string head;
+  AppendRequestHead(head, r.out_tid, r.method, r.out_headers, true);
+  return head;
+}
+
+void Forwarder::OpenPiece(Connection& src, InboundRoute& r, Connection& dest) {
+  dest.Send(NextPieceHead(r));
+  dest.stream_owner = src.id();
+  r.piece_open = true;
+  r.piece_bytes = 0;
+}
+
+void Forwarder::ClosePiece(InboundRoute& r, Connection& dest, EndFlag flag) {
+  r.out_scanner.Flush([&](std::string_view b) { SendPiece(r, dest, b); });
+  std::string end;
+  AppendEndLine(end, r.out_tid, flag, true);
+  dest.Send(end);
+  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
+    EndTransaction(txn, dest);
   }
-  r.out_tid = std::move(tid);
-  r.out_scanner.Reset(r.out_tid);
+  r.piece_open = false;
+  r.piece_offset += r.piece_bytes;
+  r.piece_bytes = 0;
+  r.pieces_sent++;
+}
+
+void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, EndFlag flag) {
+  if (r.out_headers.empty()) {
+    // Sent whole: head, body and end-line in one frame.
+    if (flag != EndFlag::kAbort) {
+      AppendEndLine(r.held_request, r.out_tid, flag, r.has_body);
+      SendFrame(dest, r.held_request);
+      if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
+        EndTransaction(txn, dest);
+      }
+    }
+    r.held_request.clear();
+  } else if (r.piece_open) {
+    ClosePiece(r, dest, flag);
+  } else if (!r.waiting_body.empty()) {
+    // Body bytes still wait for dest's stream (the source is closing or over a limit): they
+    // go out now as one piece between the owner's pieces, like a frame.
+    const uint64_t owner = dest.stream_owner;
+    if (owner != src.id()) CutOpenPiece(dest);
+    std::string body;
+    body.swap(r.waiting_body);
+    OpenPiece(src, r, dest);
+    ForwardBody(r, dest, body);
+    ClosePiece(r, dest, flag);
+    dest.stream_owner = owner;
+  } else if (flag != EndFlag::kAbort || r.pieces_sent > 0) {
+    // No piece open (an empty body, or the last piece was cut for a frame): the end-line goes
+    // out in a piece of its own, as one frame.
+    std::string frame = NextPieceHead(r);
+    AppendEndLine(frame, r.out_tid, flag, true);
+    SendFrame(dest, frame);
+    r.pieces_sent++;
+    if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
+      EndTransaction(txn, dest);
+    }
+  }
+  LeaveStream(src, r, dest);
+}
+
+void Forwarder::LeaveStream(Connection& src, InboundRoute& r, Connection& dest) {
+  if (r.waiting) {
+    auto& w = dest.stream_waiters;
+    w.erase(std::remove(w.begin(), w.end(), src.id()), w.end());
+    r.waiting = false;
+    src.ResumeReading();
+  }
+  if (r.handed) {
+    r.handed = false;
+    src.ResumeReading();
+  }
+  r.waiting_body.clear();
+  if (dest.stream_owner == src.id()) ReleaseStream(dest);
+}
+
+void Forwarder::SendPiece(InboundRoute& r, Connection& dest, std::string_view bytes) {
+  dest.Send(bytes);
+  r.piece_bytes += bytes.size();
+  if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) txn->bytes_forwarded += bytes.size();
+}
+
+void Forwarder::ForwardBody(InboundRoute& r, Connection& dest, std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto step = r.out_scanner.Scan(bytes, [&](std::string_view b) { SendPiece(r, dest, b); });
+    if (!step.found) return;
+    // The body holds "CRLF -------<our tid><flag> CRLF": cut the piece before it, and send
+    // those bytes as body of the next piece, whose tid differs (F-11).
+    std::string matched = "\r\n-------" + r.out_tid;
+    matched.push_back(static_cast<char>(step.flag));
+    matched.append("\r\n");
+    ClosePiece(r, dest, EndFlag::kMore);
+    dest.Send(NextPieceHead(r));
+    r.piece_open = true;
+    SendPiece(r, dest, matched);
+    bytes.remove_prefix(step.consumed);
+  }
 }
 
 void Forwarder::OnEnd(Connection& conn, EndFlag flag) {
   InboundRoute& r = conn.route;
+  if (r.waiting || r.handed) {
+    // Body bytes still wait for dest's stream: the end-line follows them (FlushWaiting).
+    r.end_pending = true;
+    r.end_flag = flag;
+    return;
+  }
+  FinishRequest(conn, flag);
+}
+
+void Forwarder::FinishRequest(Connection& conn, EndFlag flag) {
+  InboundRoute& r = conn.route;
   if (r.kind == InboundRoute::Kind::kForward) {
     Connection* dest = ctx_.Live(r.dest);
     if (dest == nullptr) {
-      r.fail_code_at_end = 481;
+      if (r.fail_code_at_end == 0) r.fail_code_at_end = 481;
     } else {
-      if (!r.held_request.empty()) dest->Send(r.held_request);
-      EndPiece(r, *dest, flag);
+      EndChunk(conn, r, *dest, flag);
       if (r.respond_ok_at_end) SendResponse(conn, r.in_tid, 200, r.response_to, r.response_from);
       Account(r);
       PauseIfBusy(conn, *dest);
@@ -467,7 +718,7 @@ void Forwarder::OnResponseHead(Connection& conn, MessageHead& head) {
   std::string out;
   AppendResponse(out, txn.in_tid, head.status, head.comment, JoinRaw(tp.raw, txn.hops.size(), tp.size()),
                  new_from, extra);
-  src->Send(out);
+  SendFrame(*src, out);
 }
 
 void Forwarder::SendReport(const PendingTransaction& txn, int code, std::string_view comment) {
@@ -486,7 +737,7 @@ void Forwarder::SendReport(const PendingTransaction& txn, int code, std::string_
   std::string out;
   AppendRequestHead(out, tid, "REPORT", headers, false);
   AppendEndLine(out, tid, EndFlag::kComplete, false);
-  src->Send(out);
+  SendFrame(*src, out);
   ctx_.counters.reports_generated++;
   ctx_.counters.reports_by_code[code]++;
   SPDLOG_INFO("[c{}] REPORT {} sent for transaction {}", src->id(), code, txn.in_tid);
@@ -505,14 +756,47 @@ void Forwarder::ExpireTransactions(uint64_t now_ms) {
 void Forwarder::OnConnectionClosing(Connection& conn) {
   // As a source: interrupt the chunk it was streaming (R-17: '+', the sender may resume).
   InboundRoute& r = conn.route;
-  if (r.kind == InboundRoute::Kind::kForward && r.held_request.empty()) {
-    if (Connection* dest = ctx_.Live(r.dest)) EndPiece(r, *dest, r.is_send ? EndFlag::kMore : EndFlag::kAbort);
+  if (r.kind == InboundRoute::Kind::kForward) {
+    if (Connection* dest = ctx_.Live(r.dest)) {
+      if (!r.out_headers.empty()) {
+        EndChunk(conn, r, *dest, EndFlag::kMore);  // interrupted, the sender may resume
+      } else {
+        LeaveStream(conn, r, *dest);  // a held request is dropped whole
+      }
+    }
   }
   r = InboundRoute{};
-  // As a destination: what was forwarded to it will get no response (C-10).
+  // As a stream destination: its waiting sources read on (and find it gone).
+  std::deque<uint64_t> waiters;
+  waiters.swap(conn.stream_waiters);
+  conn.stream_owner = 0;
+  for (uint64_t id : waiters) {
+    Connection* w = ctx_.Live(id);
+    if (w == nullptr || !w->route.waiting) continue;
+    w->route.waiting = false;
+    w->route.handed = true;  // FlushWaiting finds the destination gone and answers
+    w->RequestProcess();
+  }
+  // As a destination: what was forwarded to it will get no response (C-10). An outbound
+  // connection that never came up failed the requests queued on it (C-09): 403 when the TLS
+  // handshake failed (e.g. the peer's certificate does not match its name, C-03), else 408.
+  const int failed_code = conn.outbound() && !conn.established() ? (conn.tls_failed() ? 403 : 408) : 0;
   for (const auto& txn : ctx_.transactions.TakeByDestination(conn.id())) {
-    if (txn.is_send && txn.armed && txn.failure_report != FailureReport::kNo) SendReport(txn, 408, "");
-    // Unarmed: the source is still streaming; it learns of the failure in OnBody/OnEnd.
+    if (txn.is_send) {
+      if (txn.ended && txn.failure_report != FailureReport::kNo) {
+        SendReport(txn, failed_code != 0 ? failed_code : 408, "");
+      } else if (!txn.ended && failed_code != 0) {
+        // The source is still streaming: it learns of the failure in OnBody/OnEnd.
+        if (Connection* src = ctx_.Live(txn.source)) {
+          if (src->route.dest == conn.id() && src->route.fail_code_at_end == 0) src->route.fail_code_at_end = failed_code;
+        }
+      }
+    } else if (failed_code != 0) {
+      // Non-SEND: an error response to the original transaction (R-07: the whole From-Path).
+      if (Connection* src = ctx_.Live(txn.source)) {
+        SendResponse(*src, txn.in_tid, failed_code, txn.from_path, txn.hops[0]);
+      }
+    }
   }
   OnDrained(conn);  // wake the sources it paused
 }

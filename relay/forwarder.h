@@ -33,8 +33,15 @@ class Forwarder {
   void OnConnectionClosing(Connection& conn);
   /// `conn`'s outbound queue drained below the low watermark: resume the sources it paused.
   void OnDrained(Connection& conn);
+  /// A source was handed its destination's stream (or the destination closed) while it
+  /// waited: forwards the body bytes it read meanwhile, then its end-line if that arrived
+  /// too, then lets it read on. Called from the loop (never re-entrantly).
+  void FlushWaiting(Connection& conn);
   /// Fires transaction timers due at `now_ms` (R-08: REPORT 408).
   void ExpireTransactions(uint64_t now_ms);
+
+  /// An outbound connection came up: timers start for what was queued on it.
+  void OnEstablished(Connection& conn);
 
   /// Sends a bodiless response on `conn` and pauses reading it while its own queue is full.
   void SendResponse(Connection& conn, std::string_view tid, int code, std::string_view to_path,
@@ -45,20 +52,63 @@ class Forwarder {
   /// never answering REPORT, and discards its body.
   void Reject(Connection& conn, int code, const std::string& why);
   void SendReport(const PendingTransaction& txn, int code, std::string_view comment);
-  /// Streams SEND body bytes to `dest`, cutting the downstream chunk where the body holds its
-  /// own end-line (F-11). Other methods' bodies are sent as they are.
+  /// Sends a whole frame (response, REPORT, held request) on `dest`. A piece another source
+  /// has open there is ended first with '+', so frames never land inside a body.
+  void SendFrame(Connection& dest, std::string_view frame);
+  /// Ends the piece another source has open on `dest` with '+'.
+  void CutOpenPiece(Connection& dest);
+  /// True when `src` owns `dest`'s stream (taking it when free and nobody waits); otherwise
+  /// queues `src` as a waiter and pauses its reading.
+  bool AcquireStream(Connection& src, InboundRoute& r, Connection& dest);
+  /// Frees `dest`'s stream and hands it to the first live waiter, which resumes reading.
+  void ReleaseStream(Connection& dest);
+  /// `src` is done with `dest` (chunk ended or source closing): leaves its waiter slot or
+  /// releases the stream it owns.
+  void LeaveStream(Connection& src, InboundRoute& r, Connection& dest);
+  /// Forwards SEND body bytes: waits for dest's stream, opens pieces, ends a piece once it
+  /// holds limits.outgoing_chunk_bytes and then lets a waiting source go first.
+  void StreamBody(Connection& src, InboundRoute& r, Connection& dest, std::string_view bytes);
+  /// Body bytes of the current piece, sent or held back by the F-11 scanner.
+  static uint64_t PieceFill(const InboundRoute& r);
+  /// Head of the next downstream piece; for a further piece of the chunk a fresh transaction
+  /// id (with its own pending transaction) and the Byte-Range start moved on.
+  std::string NextPieceHead(InboundRoute& r);
+  /// Sends the next piece's head on `dest` and makes `src` the stream owner.
+  void OpenPiece(Connection& src, InboundRoute& r, Connection& dest);
+  /// Marks `txn`'s end-line as sent on `dest` and starts its timer, or leaves that to
+  /// OnEstablished while `dest` is an outbound connection still coming up.
+  void EndTransaction(PendingTransaction* txn, const Connection& dest);
+  /// The end of the current request: ends what went downstream, answers the sender (200 or
+  /// the failure), counts it and clears the route.
+  void FinishRequest(Connection& conn, EndFlag flag);
+  /// Writes the held-back body bytes and the end-line with `flag` for the open piece and arms
+  /// its transaction timer.
+  void ClosePiece(InboundRoute& r, Connection& dest, EndFlag flag);
+  /// The upstream end-line (or an abort) for the current request: ends the open piece, or
+  /// sends the held request or a bodiless final piece as one frame; then leaves the stream.
+  void EndChunk(Connection& src, InboundRoute& r, Connection& dest, EndFlag flag);
+  /// Streams body bytes into the open piece, cutting it where the body holds its own
+  /// end-line (F-11).
   void ForwardBody(InboundRoute& r, Connection& dest, std::string_view bytes);
   /// Sends body bytes of the current downstream piece and counts them.
   void SendPiece(InboundRoute& r, Connection& dest, std::string_view bytes);
-  /// Ends the current downstream piece with '+' and opens the next one: fresh transaction id,
-  /// Byte-Range start moved on.
-  void StartNewPiece(InboundRoute& r, Connection& dest);
-  /// Writes the held-back body bytes and the end-line with `flag` for the current piece.
-  void EndPiece(InboundRoute& r, Connection& dest, EndFlag flag);
   void SendLocalReport(Connection& conn, int code);
   void PauseIfBusy(Connection& source, Connection& dest);
   /// Adds a forwarded message's body bytes to its sessions' counters.
   void Account(const InboundRoute& r);
+
+  /// who sent a request on `conn`, given its From-Path[0].
+  enum class PeerKind { kClient, kRelay, kDeniedRelay };
+  /// A relay when the connection is TLS and the peer is already known as the relay named by
+  /// From-Path[0], or its client certificate verifies and matches that host (then it is
+  /// remembered, and the connection joins the next-hop pool for that URI, C-06); a relay
+  /// refused by peers.relays is kDeniedRelay; anything else is a client.
+  PeerKind ClassifyPeer(Connection& conn, const Uri& from0);
+  /// True when `next` is an msrps: URI of the relay `relay` (lower-case host).
+  static bool TowardRelay(const Uri& next, const std::string& relay);
+  /// The connection toward a next hop that is not this relay (NextHopPool::Get); on failure
+  /// rejects the request with 403 and returns nullptr.
+  Connection* NextHop(Connection& conn, const Uri& next);
 
   RelayContext& ctx_;
   AuthHandler& auth_;

@@ -28,8 +28,9 @@ struct InboundRoute {
   std::string out_tid;           ///< transaction id on the destination hop
   uint64_t body_bytes = 0;       ///< body bytes read so far
   uint64_t max_body = 0;         ///< 0 = unbounded (SEND); F-12 bound for other methods
-  std::string held_request;      ///< non-SEND with a body: downstream bytes held until the end-line
-                                 ///< (F-12: such requests cannot be interrupted, so never half-sent)
+  std::string held_request;      ///< any request but a SEND with a body: its downstream head and
+                                 ///< body, held until the end-line and sent as one frame (F-12:
+                                 ///< such requests cannot be interrupted, so never half-sent)
   bool respond_ok_at_end = false;  ///< SEND with Failure-Report yes: 200 after the end-line (R-05)
   std::string in_tid;            ///< the request's transaction id on the source hop
   std::string response_to;       ///< To-Path of our response: From-Path[0] as received (R-07)
@@ -44,6 +45,14 @@ struct InboundRoute {
   ByteRange range;               ///< the request's Byte-Range (defaults when absent)
   uint64_t piece_offset = 0;     ///< body bytes forwarded in earlier downstream pieces of this chunk
   uint64_t piece_bytes = 0;      ///< body bytes in the current downstream piece
+  uint32_t pieces_sent = 0;      ///< downstream pieces of this chunk already ended
+  bool piece_open = false;       ///< the current piece's head is on `dest` (it owns dest's stream)
+  bool waiting = false;          ///< queued in dest's stream_waiters, reading paused
+  bool handed = false;           ///< given dest's stream while waiting: FlushWaiting pending, still paused
+  bool end_pending = false;      ///< the end-line arrived while waiting: finish after the body
+  EndFlag end_flag = EndFlag::kComplete;  ///< that end-line's flag
+  std::string waiting_body;      ///< body bytes read while waiting for dest's stream (at most
+                                 ///< one plaintext buffer: reading is paused meanwhile)
   EndLineScanner out_scanner;    ///< F-11: finds the downstream end-line inside the body
   std::string sender_session;    ///< session whose client sent this (outbound), for accounting
   std::string receiver_session;  ///< session whose client receives it, for accounting

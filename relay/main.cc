@@ -57,7 +57,7 @@ void OnReloadSignal(uv_signal_t* handle, int) {
     next->metrics = running.metrics;
   }
   if (!msrp::relay::SetLogLevel(next->log.level)) SPDLOG_WARN("unknown log level {}", next->log.level);
-  daemon->server->Reload(next, std::move(state.tls), state.users);
+  daemon->server->Reload(next, std::move(state.tls), std::move(state.client_tls), state.users);
   SPDLOG_INFO("reload done: users, TLS certificate and key, limits, timeouts and log level applied");
   msrp::relay::NotifyReady("serving");
 }
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   uv_loop_t* loop = uv_default_loop();
   int exit_code = 0;
   {
-    msrp::relay::Server server(loop, state.config, std::move(state.tls), state.users);
+    msrp::relay::Server server(loop, state.config, std::move(state.tls), std::move(state.client_tls), state.users);
     daemon.server = &server;
     auto started = server.Start();
     uv_signal_t sigterm, sigint, sighup;
@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
     }
     uv_run(loop, UV_RUN_DEFAULT);
   }
+  uv_run(loop, UV_RUN_DEFAULT);  // frees name lookups the Server dropped (their callbacks run here)
   uv_loop_close(loop);
   SPDLOG_INFO("msrp-relay exited");
   return exit_code;

@@ -53,6 +53,7 @@ std::string FormatExposition(const Counters& c, const Gauges& g, const std::stri
   w.Sample("msrp_connection_closes_total", "reason=\"queue_overflow\"", c.queue_overflow_closes);
   w.Sample("msrp_connection_closes_total", "reason=\"framing_error\"", c.framing_errors);
   w.Sample("msrp_connection_closes_total", "reason=\"auth_failures\"", c.auth_failure_closes);
+  w.Sample("msrp_connection_closes_total", "reason=\"outbound_idle\"", c.outbound_idle_closes);
   w.Family("msrp_auth_total", "counter", "AUTH requests addressed to the relay, by outcome.");
   w.Sample("msrp_auth_total", "outcome=\"success\"", c.auth_successes);
   w.Sample("msrp_auth_total", "outcome=\"failure\"", c.auth_failures);
@@ -70,6 +71,17 @@ std::string FormatExposition(const Counters& c, const Gauges& g, const std::stri
            c.transaction_timeouts);
   w.Single("msrp_backpressure_pauses_total", "counter", "Times a source was paused at a high watermark.",
            c.backpressure_pauses);
+  w.Family("msrp_pieces_total", "counter", "Forwarded SEND pieces ended early, by cause (R-11, R-18).");
+  w.Sample("msrp_pieces_total", "cause=\"size\"", c.pieces_split_for_size);
+  w.Sample("msrp_pieces_total", "cause=\"frame\"", c.pieces_cut_for_frames);
+  w.Single("msrp_stream_waits_total", "counter", "Sources that waited for a destination busy with another chunk.",
+           c.stream_waits);
+  w.Single("msrp_outbound_connects_total", "counter", "Outbound connections to next hops opened.",
+           c.outbound_connects);
+  w.Single("msrp_outbound_connect_failures_total", "counter", "Outbound connections that failed (DNS, TCP, TLS).",
+           c.outbound_connect_failures);
+  w.Single("msrp_relay_peers_identified_total", "counter", "Inbound connections identified as relays (A-17).",
+           c.relay_peers_identified);
   w.Family("msrp_limit_refusals_total", "counter", "Requests refused by a limit.");
   w.Sample("msrp_limit_refusals_total", "limit=\"max_pending_transactions\"", c.pending_transaction_refusals);
   w.Sample("msrp_limit_refusals_total", "limit=\"max_non_send_body\"", c.non_send_body_refusals);

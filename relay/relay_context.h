@@ -21,6 +21,8 @@
 
 namespace msrp::relay {
 
+class NextHopPool;
+
 struct RelayContext {
   uv_loop_t* loop = nullptr;
   std::shared_ptr<const config::Config> config;
@@ -30,7 +32,9 @@ struct RelayContext {
   SessionTable sessions;
   TransactionTable transactions;
   std::set<uint16_t> ports;  ///< bound listener ports: our URIs carry one of them
+  uint16_t tls_port = 0;     ///< the first TLS listener's port (URIs minted off a listener)
   Counters counters;
+  NextHopPool* next_hops = nullptr;  ///< connections to other relays and relay-less peers (C-06)
   bool draining = false;     ///< shutting down: connections close as their chunks end
 
   /// The connection with `id` if it exists and is not closing, else nullptr.

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "relay/logging.h"
 #include "relay/metrics_exposition.h"
 #include "relay/service_notify.h"
 
@@ -13,17 +14,30 @@ namespace msrp::relay {
 
 namespace {
 constexpr uint64_t kTickMs = 200;
+
+/// Milliseconds since `conn` last carried a byte, 0 while it has work in flight.
+uint64_t IdleFor(const Connection& conn, uint64_t now) {
+  if (conn.framer_in_body() || conn.pending_bytes() > 0 || conn.stream_owner != 0) return 0;
+  return now - conn.last_activity_ms();
+}
 constexpr uint64_t kFlushCloseGraceMs = 5000;
 }  // namespace
 
 Server::Server(uv_loop_t* loop, std::shared_ptr<const config::Config> config, SslCtxPtr tls,
-               std::shared_ptr<const UserDb> users)
-    : tls_(std::move(tls)), auth_(ctx_), forwarder_(ctx_, auth_) {
+               SslCtxPtr client_tls, std::shared_ptr<const UserDb> users)
+    : tls_(std::move(tls)),
+      client_tls_(std::move(client_tls)),
+      resolver_(loop),
+      next_hops_(ctx_, resolver_, [this](bool tls, const std::string& host) { return OpenOutbound(tls, host); }),
+      auth_(ctx_),
+      forwarder_(ctx_, auth_) {
   ctx_.loop = loop;
+  ctx_.next_hops = &next_hops_;
   ctx_.config = std::move(config);
   ctx_.users = std::move(users);
   ctx_.nonces = std::make_unique<NonceService>(NonceService::RandomSecret(), ctx_.config->auth.nonce_lifetime);
   auth_.set_forwarder(&forwarder_);
+  resolver_.SetStaticHosts(ctx_.config->peers.hosts);
   uv_timer_init(loop, &tick_);
   tick_.data = this;
   uv_idle_init(loop, &idle_);
@@ -66,6 +80,7 @@ Result<bool> Server::Start() {
     listener->port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     ctx_.ports.insert(listener->port);
+    if (lc.transport == config::Transport::kTls && ctx_.tls_port == 0) ctx_.tls_port = listener->port;
     SPDLOG_INFO("listening on {}:{} ({})", where, listener->port,
                 lc.transport == config::Transport::kTls ? "tls" : "tcp");
     listeners_.push_back(std::move(listener));
@@ -134,6 +149,36 @@ void Server::Accept(Listener& listener) {
   SPDLOG_INFO("[c{} {}] connection opened ({})", id, raw->peer(), ssl_ctx ? "tls" : "tcp");
 }
 
+Connection* Server::OpenOutbound(bool tls, const std::string& host) {
+  if (stopping_) return nullptr;
+  if (tls && !client_tls_) {
+    SPDLOG_ERROR("no TLS client context: cannot open an outbound connection to {}", LogSafe(host, 100));
+    return nullptr;
+  }
+  uint64_t id = next_id_++;
+  auto conn = std::make_unique<Connection>(ctx_.loop, id, tls ? client_tls_.get() : nullptr, this, framer_limits(),
+                                           queue_limits(), 0, &ctx_.counters, true);
+  conn->had_success = true;  // no probation for connections we opened (C-05 is about accepts)
+  Connection* raw = conn.get();
+  ctx_.connections.emplace(id, std::move(conn));
+  if (tls) {
+    auto prepared = PrepareClientSsl(raw->ssl(), host);
+    if (!prepared.ok()) {
+      SPDLOG_ERROR("cannot prepare TLS for {}: {}", LogSafe(host, 100), prepared.error());
+      raw->Close("TLS setup failed");
+      return nullptr;
+    }
+    raw->relay_identity = ToLowerAscii(host);  // proven by the handshake (C-03) before any request
+  }
+  return raw;
+}
+
+void Server::OnEstablished(Connection& conn) {
+  forwarder_.OnEstablished(conn);
+  SPDLOG_INFO("[c{} {}] outbound connection established ({}{})", conn.id(), conn.peer(),
+              conn.is_tls() ? SSL_get_version(conn.ssl()) : "tcp", conn.is_tls() ? ", peer certificate verified" : "");
+}
+
 void Server::OnHead(Connection& conn, MessageHead& head) {
   if (head.is_request) {
     forwarder_.OnRequestHead(conn, head);
@@ -147,7 +192,9 @@ void Server::OnEnd(Connection& conn, EndFlag flag) { forwarder_.OnEnd(conn, flag
 void Server::OnDrained(Connection& conn) { forwarder_.OnDrained(conn); }
 
 void Server::OnClosing(Connection& conn) {
+  if (conn.outbound() && !conn.established()) ctx_.counters.outbound_connect_failures++;
   forwarder_.OnConnectionClosing(conn);
+  next_hops_.Forget(conn);
   // C-10, A-14: the URIs bound to this client connection die with it.
   for (const auto& id : conn.session_ids) {
     if (Session* s = ctx_.sessions.Find(id, 0)) {
@@ -182,7 +229,10 @@ void Server::OnIdle(uv_idle_t* idle) {
   std::vector<uint64_t> ids;
   ids.swap(self->to_process_);
   for (uint64_t id : ids) {
-    if (Connection* c = self->ctx_.Live(id)) c->ProcessBuffered();
+    Connection* c = self->ctx_.Live(id);
+    if (c == nullptr) continue;
+    self->forwarder_.FlushWaiting(*c);
+    if (self->ctx_.Live(id) == c) c->ProcessBuffered();
   }
 }
 
@@ -219,10 +269,32 @@ void Server::Tick() {
     }
   }
   const auto& limits = ctx_.config->limits;
+  const auto& peers = ctx_.config->peers;
   std::vector<std::pair<Connection*, std::string>> to_close;
   for (auto& [id, conn] : ctx_.connections) {
     if (conn->closing()) continue;
     uint64_t age = now - conn->opened_ms;
+    const bool pooled = next_hops_.Contains(*conn);
+    if (conn->outbound()) {
+      // Ours: C-05 probation does not apply; connect_timeout bounds DNS + TCP + TLS, and
+      // peers.idle_timeout closes it once unused (C-08).
+      if (!conn->established() && age > uint64_t{peers.connect_timeout} * 1000) {
+        to_close.emplace_back(conn.get(), "connect timeout (peers.connect_timeout " +
+                                              std::to_string(peers.connect_timeout) + " s)");
+      } else if (conn->above_high() && now - conn->above_high_since_ms() > uint64_t{limits.stall_timeout} * 1000) {
+        ctx_.counters.stalled_closes++;
+        to_close.emplace_back(conn.get(), "peer not reading: outbound queue stalled");
+      } else if (conn->established() && IdleFor(*conn, now) > uint64_t{peers.idle_timeout} * 1000) {
+        ctx_.counters.outbound_idle_closes++;
+        to_close.emplace_back(conn.get(), "unused (peers.idle_timeout)");
+      }
+      continue;
+    }
+    if (pooled && IdleFor(*conn, now) > uint64_t{peers.idle_timeout} * 1000) {
+      ctx_.counters.outbound_idle_closes++;
+      to_close.emplace_back(conn.get(), "relay connection unused (peers.idle_timeout)");
+      continue;
+    }
     if (conn->is_tls() && !conn->handshake_done() && age > uint64_t{limits.handshake_timeout} * 1000) {
       ctx_.counters.handshake_timeouts++;
       to_close.emplace_back(conn.get(), "TLS handshake timeout");
@@ -232,7 +304,7 @@ void Server::Tick() {
     } else if (conn->above_high() && now - conn->above_high_since_ms() > uint64_t{limits.stall_timeout} * 1000) {
       ctx_.counters.stalled_closes++;
       to_close.emplace_back(conn.get(), "peer not reading: outbound queue stalled");
-    } else if (conn->session_ids.empty() && !conn->framer_in_body() && conn->pending_bytes() == 0 &&
+    } else if (!pooled && conn->session_ids.empty() && !conn->framer_in_body() && conn->pending_bytes() == 0 &&
                now - conn->last_activity_ms() > uint64_t{limits.idle_timeout} * 1000) {
       ctx_.counters.idle_closes++;
       to_close.emplace_back(conn.get(), "idle without a session (limits.idle_timeout)");
@@ -303,8 +375,11 @@ void Server::Finish() {
   metrics_.Stop();
 }
 
-void Server::Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, std::shared_ptr<const UserDb> users) {
+void Server::Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, SslCtxPtr client_tls,
+                    std::shared_ptr<const UserDb> users) {
   ctx_.config = std::move(config);
+  resolver_.SetStaticHosts(ctx_.config->peers.hosts);
+  if (client_tls) client_tls_ = std::move(client_tls);
   ctx_.users = std::move(users);
   ctx_.nonces->set_lifetime(ctx_.config->auth.nonce_lifetime);
   if (tls) tls_ = std::move(tls);

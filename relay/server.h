@@ -14,6 +14,8 @@
 #include "relay/auth_handler.h"
 #include "relay/forwarder.h"
 #include "relay/metrics_server.h"
+#include "relay/next_hop_pool.h"
+#include "relay/resolver.h"
 #include "relay/relay_context.h"
 #include "relay/tls_context.h"
 
@@ -22,7 +24,8 @@ namespace msrp::relay {
 class Server : public ConnectionHandler {
  public:
   /// `config`, `tls`, `users`: validated and loaded by the caller.
-  Server(uv_loop_t* loop, std::shared_ptr<const config::Config> config, SslCtxPtr tls,
+  /// `tls`: server role; `client_tls`: outbound connections (C-03).
+  Server(uv_loop_t* loop, std::shared_ptr<const config::Config> config, SslCtxPtr tls, SslCtxPtr client_tls,
          std::shared_ptr<const UserDb> users);
   ~Server() override;
 
@@ -36,7 +39,8 @@ class Server : public ConnectionHandler {
 
   /// Applies a new validated config, users and TLS context (SIGHUP). Listeners are not
   /// changed; limits, timeouts, users and certificates apply to new work at once.
-  void Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, std::shared_ptr<const UserDb> users);
+  void Reload(std::shared_ptr<const config::Config> config, SslCtxPtr tls, SslCtxPtr client_tls,
+              std::shared_ptr<const UserDb> users);
 
   size_t connection_count() const { return ctx_.connections.size(); }
   /// The configuration in force.
@@ -66,15 +70,21 @@ class Server : public ConnectionHandler {
   void OnBody(Connection& conn, std::string_view bytes) override;
   void OnEnd(Connection& conn, EndFlag flag) override;
   void OnDrained(Connection& conn) override;
+  void OnEstablished(Connection& conn) override;
   void OnClosing(Connection& conn) override;
   void OnClosed(Connection& conn) override;
   void ScheduleProcess(Connection& conn) override;
 
+  /// NextHopPool factory: a new outbound connection, TLS client role when `tls`.
+  Connection* OpenOutbound(bool tls, const std::string& host);
   FramerLimits framer_limits() const;
   QueueLimits queue_limits() const;
 
   RelayContext ctx_;
   SslCtxPtr tls_;
+  SslCtxPtr client_tls_;
+  Resolver resolver_;
+  NextHopPool next_hops_;
   AuthHandler auth_;
   Forwarder forwarder_;
   std::vector<std::unique_ptr<Listener>> listeners_;

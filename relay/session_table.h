@@ -17,7 +17,8 @@ struct Session {
   std::string id;            ///< session-id part of the URI (>= 128 random bits, U-09)
   std::string uri;           ///< the full Use-Path URI we minted, e.g. msrps://host:port/id;tcp
   Uri parsed_uri;            ///< `uri` parsed, for RFC 4975 §6.1 comparison
-  uint64_t owner = 0;        ///< client connection id the URI is bound to (A-14)
+  uint64_t owner = 0;        ///< client connection id the URI is bound to (A-14); 0 when relay-bound
+  std::string relay_owner;   ///< lower-case name of the relay it is bound to (A-14, S-04), or empty
   std::string user;          ///< authenticated username
   std::string client_path;   ///< the AUTH's From-Path as received (identifies a re-AUTH)
   uint64_t created_ms = 0;   ///< loop time of the first AUTH

@@ -35,6 +35,12 @@ LoadedState LoadState(const std::string& path) {
   } else {
     state.tls = std::move(tls.value());
   }
+  auto client_tls = CreateClientContext(cfg->tls);
+  if (!client_tls.ok()) {
+    if (tls.ok()) state.errors.push_back(client_tls.error());  // the same files: one message is enough
+  } else {
+    state.client_tls = std::move(client_tls.value());
+  }
   state.config = std::move(cfg);
   return state;
 }

@@ -16,7 +16,8 @@ namespace msrp::relay {
 struct LoadedState {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const UserDb> users;
-  SslCtxPtr tls{nullptr, &SSL_CTX_free};
+  SslCtxPtr tls{nullptr, &SSL_CTX_free};         ///< server role (C-01, C-02)
+  SslCtxPtr client_tls{nullptr, &SSL_CTX_free};  ///< client role for outbound connections (C-03)
   std::vector<std::string> errors;  ///< "FILE:LINE: KEY: MESSAGE" lines; empty on success
 };
 

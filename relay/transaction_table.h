@@ -28,6 +28,7 @@ struct PendingTransaction {
   std::string message_id;            ///< empty when the SEND had none
   ByteRange range;                   ///< the SEND's Byte-Range (start, total) as received
   uint64_t bytes_forwarded = 0;      ///< body bytes written downstream
+  bool ended = false;                 ///< end-line sent (or queued) downstream
   bool armed = false;                ///< end-line written: the timer runs (R-08)
   uint64_t deadline_ms = 0;          ///< loop time at which the transaction times out
 };
@@ -52,6 +53,10 @@ class TransactionTable {
 
   /// Removes and returns every armed transaction whose deadline is <= now_ms.
   std::vector<PendingTransaction> TakeExpired(uint64_t now_ms);
+
+  /// Starts the timer of every ended, unarmed transaction on `dest` (it just got
+  /// established): they expire at `deadline_ms`.
+  void ArmEnded(uint64_t dest, uint64_t deadline_ms);
 
   /// Removes and returns every transaction forwarded on connection `dest`.
   std::vector<PendingTransaction> TakeByDestination(uint64_t dest);

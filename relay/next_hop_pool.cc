@@ -1,0 +1,81 @@
+// NextHopPool: find-or-open next-hop connections, keyed by scheme, host and port.
+#include "relay/next_hop_pool.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <spdlog/spdlog.h>
+
+#include "common/header_values.h"
+#include "relay/logging.h"
+
+namespace msrp::relay {
+
+std::string NextHopPool::Key(const Uri& uri) {
+  return std::string(uri.scheme == Scheme::kMsrps ? "msrps|" : "msrp|") + ToLowerAscii(uri.host) + "|" +
+         (uri.port ? std::to_string(*uri.port) : std::string());
+}
+
+Result<Connection*> NextHopPool::Get(const Uri& uri) {
+  const bool tls = uri.scheme == Scheme::kMsrps;
+  if (!tls && !ctx_.config->peers.allow_plain_tcp) {
+    return Err("msrp: next hop and peers.allow_plain_tcp is false (C-04)");
+  }
+  const std::string key = Key(uri);
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    if (Connection* conn = ctx_.Live(it->second)) return conn;
+  }
+  Connection* conn = factory_(tls, uri.host);
+  if (conn == nullptr) return Err("cannot open a connection to " + LogSafe(uri.host, 100));
+  by_key_[key] = conn->id();
+  keys_of_[conn->id()].push_back(key);
+  ctx_.counters.outbound_connects++;
+  std::string name = (uri.host.find(':') != std::string::npos ? "[" + uri.host + "]" : uri.host) +
+                     (uri.port ? ":" + std::to_string(*uri.port) : std::string());
+  SPDLOG_INFO("[c{}] outbound connection to {} ({}) opening", conn->id(), LogSafe(name, 120), tls ? "tls" : "tcp");
+  const uint64_t id = conn->id();
+  uint64_t lookup = resolver_.Resolve(uri.host, uri.port, tls, [this, id, name](Result<std::vector<ResolvedAddress>> r) {
+    lookups_.erase(id);
+    Connection* c = ctx_.Live(id);
+    if (c == nullptr) return;
+    if (!r.ok()) {
+      c->Close("name lookup failed: " + r.error());
+      return;
+    }
+    std::vector<sockaddr_storage> addrs;
+    std::vector<std::string> texts;
+    for (const auto& a : r.value()) {
+      addrs.push_back(a.addr);
+      texts.push_back(a.text);
+    }
+    c->Connect(std::move(addrs), std::move(texts), name);
+  });
+  lookups_[id] = lookup;
+  return conn;
+}
+
+void NextHopPool::AddInbound(Connection& conn, const Uri& relay_uri) {
+  const std::string key = Key(relay_uri);
+  auto it = by_key_.find(key);
+  if (it != by_key_.end() && it->second != conn.id() && ctx_.Live(it->second) != nullptr) return;
+  by_key_[key] = conn.id();
+  auto& keys = keys_of_[conn.id()];
+  if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  SPDLOG_DEBUG("[c{}] reused for next hop {}", conn.id(), key);
+}
+
+void NextHopPool::Forget(const Connection& conn) {
+  if (auto l = lookups_.find(conn.id()); l != lookups_.end()) {
+    resolver_.Cancel(l->second);
+    lookups_.erase(l);
+  }
+  auto it = keys_of_.find(conn.id());
+  if (it == keys_of_.end()) return;
+  for (const auto& key : it->second) {
+    auto k = by_key_.find(key);
+    if (k != by_key_.end() && k->second == conn.id()) by_key_.erase(k);
+  }
+  keys_of_.erase(it);
+}
+
+}  // namespace msrp::relay
