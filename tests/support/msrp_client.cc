@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -68,6 +69,38 @@ SSL_CTX* ClientContext() {
   return ctx;
 }
 
+// A client context that trusts the test CA and `extra_ca_pem` too; one per distinct PEM.
+SSL_CTX* ClientContextWithExtraTrust(const std::string& extra_ca_pem) {
+  static std::mutex mu;
+  static std::map<std::string, SSL_CTX*> contexts;
+  SSL_CTX* base = ClientContext();
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = contexts.find(extra_ca_pem);
+  if (it != contexts.end()) return it->second;
+  SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+  if (!c) throw std::runtime_error("SSL_CTX_new: " + OpenSslErrors());
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  X509_STORE* store = SSL_CTX_get_cert_store(c);
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(SSL_CTX_get_cert_store(base));
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    X509* cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
+    if (cert != nullptr) X509_STORE_add_cert(store, cert);
+  }
+  BIO* bio = BIO_new_mem_buf(extra_ca_pem.data(), static_cast<int>(extra_ca_pem.size()));
+  int added = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    if (X509_STORE_add_cert(store, cert) == 1) ++added;
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  ERR_clear_error();  // PEM_read_bio_X509 ends with "no start line"
+  if (added == 0) throw std::runtime_error("ClientOptions::extra_ca_pem holds no certificate");
+  contexts.emplace(extra_ca_pem, c);
+  return c;
+}
+
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
   return left <= 0 ? 0 : static_cast<int>(left);
@@ -91,8 +124,32 @@ int RawTcpConnect(uint16_t port) {
   return fd;
 }
 
+namespace {
+
+std::string EndpointUri(const ClientOptions& o) {
+  if (!o.uri.empty()) return o.uri;
+  return std::string(o.plain_tcp ? "msrp" : "msrps") + "://" + o.name + ".example.com:9892/" +
+         RandomAlnum(16) + ";tcp";
+}
+
+}  // namespace
+
+std::unique_ptr<MsrpClient> MsrpClient::FromConnectedSocket(int fd, ClientOptions options) {
+  options.plain_tcp = true;
+  return std::unique_ptr<MsrpClient>(new MsrpClient(AdoptTag{}, fd, std::move(options)));
+}
+
+MsrpClient::MsrpClient(AdoptTag, int fd, ClientOptions options) : options_(std::move(options)) {
+  uri_ = EndpointUri(options_);
+  fd_ = fd;
+  int flags = fcntl(fd_, F_GETFL, 0);
+  if (flags >= 0) fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 MsrpClient::MsrpClient(uint16_t port, ClientOptions options) : options_(std::move(options)) {
-  uri_ = "msrps://" + options_.name + ".example.com:9892/" + RandomAlnum(16) + ";tcp";
+  uri_ = EndpointUri(options_);
   try {
     Connect(port);
   } catch (...) {
@@ -102,7 +159,8 @@ MsrpClient::MsrpClient(uint16_t port, ClientOptions options) : options_(std::mov
 }
 
 void MsrpClient::Connect(uint16_t port) {
-  SSL_CTX* ctx = ClientContext();
+  SSL_CTX* ctx = options_.extra_ca_pem.empty() ? ClientContext()
+                                                : ClientContextWithExtraTrust(options_.extra_ca_pem);
   auto deadline = Clock::now() + options_.connect_timeout;
 
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -133,12 +191,13 @@ void MsrpClient::Connect(uint16_t port) {
     getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) Fail("connect to 127.0.0.1:" + std::to_string(port) + ": " + strerror(err));
   }
+  if (options_.plain_tcp) return;
 
   ssl_ = SSL_new(ctx);
   if (!ssl_) Fail("SSL_new: " + OpenSslErrors());
   SSL_set_fd(ssl_, fd_);
-  SSL_set_tlsext_host_name(ssl_, "relay.test");
-  SSL_set1_host(ssl_, "relay.test");
+  SSL_set_tlsext_host_name(ssl_, options_.server_name.c_str());
+  SSL_set1_host(ssl_, options_.server_name.c_str());
   for (;;) {
     int rc = SSL_connect(ssl_);
     if (rc == 1) break;
@@ -181,13 +240,30 @@ bool MsrpClient::WaitFd(short events, Clock::time_point deadline) {
 
 size_t MsrpClient::WriteSome(std::string_view bytes, Millis timeout, bool* failed) {
   if (failed) *failed = false;
-  if (!ssl_) {
+  if (!Open()) {
     if (failed) *failed = true;
     return 0;
   }
   auto deadline = Clock::now() + timeout;
   size_t done = 0;
-  while (done < bytes.size()) {
+  while (options_.plain_tcp && done < bytes.size()) {
+    ssize_t rc = send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (rc > 0) {
+      done += static_cast<size_t>(rc);
+      continue;
+    }
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (Clock::now() >= deadline) break;
+      WaitFd(POLLOUT, deadline);
+      continue;
+    }
+    closed_ = true;
+    close_reason_ = "write failed: " + std::string(strerror(errno));
+    if (failed) *failed = true;
+    return done;
+  }
+  while (!options_.plain_tcp && done < bytes.size()) {
     size_t n = std::min<size_t>(bytes.size() - done, 1 << 20);
     ERR_clear_error();
     int rc = SSL_write(ssl_, bytes.data() + done, static_cast<int>(n));
@@ -240,9 +316,27 @@ ReadStatus MsrpClient::Read(Frame* out, Millis timeout, std::string* error) {
       if (error) *error = perr;
       return ReadStatus::kMalformed;
     }
-    if (closed_ || !ssl_) {
+    if (closed_ || !Open()) {
       if (error) *error = "connection closed: " + close_reason_;
       return ReadStatus::kClosed;
+    }
+    if (options_.plain_tcp) {
+      ssize_t rc = recv(fd_, buf, sizeof buf, 0);
+      if (rc > 0) {
+        reader_.Feed(std::string_view(buf, static_cast<size_t>(rc)));
+        continue;
+      }
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (Clock::now() >= deadline || !WaitFd(POLLIN, deadline)) {
+          if (error) *error = "timeout";
+          return ReadStatus::kTimeout;
+        }
+        continue;
+      }
+      closed_ = true;
+      close_reason_ = rc == 0 ? "EOF" : std::string(strerror(errno));
+      continue;
     }
     ERR_clear_error();
     int rc = SSL_read(ssl_, buf, sizeof buf);
@@ -322,8 +416,13 @@ bool MsrpClient::WaitClosed(Millis timeout, std::vector<Frame>* frames) {
 }
 
 Frame MsrpClient::SendAuth(std::string_view tid, std::string_view to_uri, const Headers& extra) {
+  return SendAuthPath(tid, {std::string(to_uri)}, extra);
+}
+
+Frame MsrpClient::SendAuthPath(std::string_view tid, const std::vector<std::string>& to_path,
+                               const Headers& extra) {
   Headers h;
-  h.emplace_back("To-Path", std::string(to_uri));
+  h.emplace_back("To-Path", JoinPath(to_path));
   h.emplace_back("From-Path", uri_);
   for (const auto& e : extra) h.push_back(e);
   Write(EncodeFrame(tid, "AUTH", h, std::nullopt));
@@ -351,8 +450,10 @@ AuthResult MsrpClient::Authenticate(std::string_view user, std::string_view pass
   AuthResult result;
   Headers extra;
   if (options.expires) extra.emplace_back("Expires", std::to_string(*options.expires));
+  std::vector<std::string> to_path = options.via;
+  to_path.push_back(options.to_uri);
   std::string tid1 = NewTid();
-  result.challenge = SendAuth(tid1, options.to_uri, extra);
+  result.challenge = SendAuthPath(tid1, to_path, extra);
   if (result.challenge.is_request || result.challenge.tid != tid1 || result.challenge.status != 401) {
     Fail("AUTH " + tid1 + ": expected 401, got:\n" + result.challenge.Describe());
   }
@@ -373,7 +474,7 @@ AuthResult MsrpClient::Authenticate(std::string_view user, std::string_view pass
                                          opaque, options.to_uri, options.with_uri_param));
   for (const auto& e : extra) extra2.push_back(e);
   std::string tid2 = NewTid();
-  result.response = SendAuth(tid2, options.to_uri, extra2);
+  result.response = SendAuthPath(tid2, to_path, extra2);
   const Frame& r = result.response;
   if (r.is_request || r.tid != tid2 || r.status != 200) {
     Fail("AUTH " + tid2 + " with credentials of " + std::string(user) + ": expected 200, got:\n" +
@@ -382,7 +483,7 @@ AuthResult MsrpClient::Authenticate(std::string_view user, std::string_view pass
   auto use_path = r.Header("Use-Path");
   auto expires = r.Header("Expires");
   auto info = r.Header("Authentication-Info");
-  if (!use_path || !expires || !info) {
+  if (!use_path || !expires || (!info && options.require_authentication_info)) {
     Fail("AUTH 200 lacks Use-Path, Expires or Authentication-Info:\n" + r.Describe());
   }
   result.use_path = *use_path;
@@ -391,6 +492,7 @@ AuthResult MsrpClient::Authenticate(std::string_view user, std::string_view pass
   } catch (...) {
     Fail("AUTH 200 has a non-numeric Expires:\n" + r.Describe());
   }
+  if (!info) return result;  // allowed by !options.require_authentication_info
   std::string info_scheme;
   auto info_params = ParseAuthParams("x " + *info, &info_scheme);
   if (!info_params || !info_params->count("rspauth")) {

@@ -31,6 +31,19 @@ struct ClientOptions {
   std::string source_address;   ///< local IPv4 address to bind before connect (e.g. 127.0.0.2)
   /// Returns extra context (e.g. relay liveness and log tail) appended to failure messages.
   std::function<std::string()> diagnostics;
+  /// TLS: SNI and the name the relay certificate must carry (RelayProcess sets it from the
+  /// relay's certificate names).
+  std::string server_name = "relay.test";
+  /// Plain TCP instead of TLS (RFC 4976 C-04: a relay-less peer on a `transport: tcp`
+  /// listener, or a socket accepted by TcpListener). The default endpoint URI then uses msrp:.
+  bool plain_tcp = false;
+  /// Endpoint URI (From-Path) to use instead of the generated
+  /// `msrp[s]://<name>.example.com:9892/<random>;tcp`.
+  std::string uri;
+  /// TLS: further trust anchors (PEM, one or more certificates) accepted besides the test CA,
+  /// e.g. a peer relay's self-signed certificate (interop tests). server_name may also be an
+  /// IP literal, matched against iPAddress subjectAltNames.
+  std::string extra_ca_pem;
 };
 
 /// Outcome of a read attempt.
@@ -39,8 +52,15 @@ enum class ReadStatus { kFrame, kTimeout, kClosed, kMalformed };
 /// Parameters of an AUTH exchange (RFC 4976 §5.1).
 struct AuthOptions {
   std::string to_uri = "msrps://relay.test;tcp";  ///< AUTH To-Path, used byte-exact in A2
+  /// URIs put before to_uri in the To-Path (AUTH through an inner relay, RFC 4976 §5.1: the
+  /// client's Use-Path at its own relay). The Digest uri stays to_uri (the rightmost URI).
+  std::vector<std::string> via;
   std::optional<int64_t> expires;                 ///< Expires header on both AUTHs when set
   bool with_uri_param = false;                    ///< add uri="<to_uri>" to Authorization
+  /// Require Authentication-Info with a verifying rspauth in the 200 (msrp-relay sends it).
+  /// When false, a 200 without Authentication-Info is accepted (e.g. Kamailio's msrp module),
+  /// but an rspauth that is present must still verify.
+  bool require_authentication_info = true;
 };
 
 /// What Authenticate() learned.
@@ -54,12 +74,18 @@ struct AuthResult {
 };
 
 /// One TLS connection to the relay at 127.0.0.1:port, verifying the relay certificate against
-/// the test CA with SNI and host name relay.test. Each client owns a random endpoint URI
-/// `msrps://<name>.example.com:9892/<random>;tcp`. Not thread-safe; one thread per client.
+/// the test CA with SNI and host name ClientOptions::server_name (relay.test), or with
+/// ClientOptions::plain_tcp one plain TCP connection. Each client owns a random endpoint URI
+/// `msrps://<name>.example.com:9892/<random>;tcp` (msrp: for plain TCP) unless
+/// ClientOptions::uri sets one. Not thread-safe; one thread per client.
 class MsrpClient {
  public:
   /// Connects and completes the TLS handshake; throws std::runtime_error on failure.
   MsrpClient(uint16_t port, ClientOptions options);
+  /// Wraps an already connected plain TCP socket (e.g. one accepted by TcpListener: the relay
+  /// dialled us); takes ownership of `fd` and makes it non-blocking. options.plain_tcp is
+  /// forced on.
+  static std::unique_ptr<MsrpClient> FromConnectedSocket(int fd, ClientOptions options);
   ~MsrpClient();
   MsrpClient(const MsrpClient&) = delete;
   MsrpClient& operator=(const MsrpClient&) = delete;
@@ -104,8 +130,11 @@ class MsrpClient {
   /// Sends an AUTH (`tid`, To-Path `to_uri`, From-Path uri(), extra headers in order) and
   /// returns the response; throws if none arrives.
   Frame SendAuth(std::string_view tid, std::string_view to_uri, const Headers& extra);
-  /// Full AUTH 401/200 exchange; throws unless it ends in a 200 with Use-Path, Expires and
-  /// an Authentication-Info whose rspauth verifies.
+  /// Like SendAuth with a To-Path of several URIs (AUTH through an inner relay).
+  Frame SendAuthPath(std::string_view tid, const std::vector<std::string>& to_path,
+                     const Headers& extra);
+  /// Full AUTH 401/200 exchange (To-Path: options.via then options.to_uri); throws unless it
+  /// ends in a 200 with Use-Path, Expires and an Authentication-Info whose rspauth verifies.
   AuthResult Authenticate(std::string_view user, std::string_view password,
                           const AuthOptions& options = {});
 
@@ -118,7 +147,11 @@ class MsrpClient {
   std::string Diagnostics() const;
 
  private:
+  struct AdoptTag {};
+  MsrpClient(AdoptTag, int fd, ClientOptions options);
   void Connect(uint16_t port);
+  /// True while the transport (TLS session or plain socket) is usable for I/O.
+  bool Open() const { return options_.plain_tcp ? fd_ >= 0 : ssl_ != nullptr; }
   [[noreturn]] void Fail(const std::string& message) const;
   bool WaitFd(short events, std::chrono::steady_clock::time_point deadline);
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -58,15 +59,38 @@ std::string UsersFile() {
   return out;
 }
 
+std::string YamlList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", \"" : "\"") + items[i] + "\"";
+  return out + "]";
+}
+
+std::string PeersYaml(const PeersOptions& p) {
+  std::string y = "peers:\n";
+  if (p.connect_timeout) y += "  connect_timeout: " + std::to_string(*p.connect_timeout) + "\n";
+  if (p.idle_timeout) y += "  idle_timeout: " + std::to_string(*p.idle_timeout) + "\n";
+  if (p.allow_plain_tcp) y += std::string("  allow_plain_tcp: ") + (*p.allow_plain_tcp ? "true" : "false") + "\n";
+  if (!p.relays_allow.empty() || !p.relays_deny.empty()) {
+    y += "  relays: { allow: " + YamlList(p.relays_allow) + ", deny: " + YamlList(p.relays_deny) + " }\n";
+  }
+  if (!p.hosts.empty()) {
+    y += "  hosts:\n";
+    for (const auto& [host, addresses] : p.hosts) y += "    " + host + ": " + YamlList(addresses) + "\n";
+  }
+  return y;
+}
+
 std::string ConfigYaml(const RelayOptions& o) {
   std::string y;
   y += "relay:\n";
-  y += "  hostname: relay.test\n";
+  y += "  hostname: " + o.hostname + "\n";
   y += "  listen:\n";
   y += "    - { address: 127.0.0.1, port: 0, transport: tls }\n";
+  if (o.tcp_listener) y += "    - { address: 127.0.0.1, port: 0, transport: tcp }\n";
   y += "tls:\n";
   y += "  certificate: relay.crt\n";
   y += "  private_key: relay.key\n";
+  y += "  ca_file: ca.crt\n";
   y += "auth:\n";
   y += "  realm: relay.test\n";
   y += "  users_file: users.htdigest\n";
@@ -78,6 +102,7 @@ std::string ConfigYaml(const RelayOptions& o) {
   for (const auto& [k, v] : o.limits) y += "  " + k + ": " + v + "\n";
   y += "log:\n";
   y += "  level: " + o.log_level + "\n";
+  if (o.peers) y += PeersYaml(*o.peers);
   y += o.extra_yaml;
   return y;
 }
@@ -91,9 +116,20 @@ RelayProcess::RelayProcess(RelayOptions options) : options_(std::move(options)) 
   dir_ = tmpl;
   log_path_ = dir_ + "/relay.log";
   try {
-    WriteFile(dir_ + "/relay.crt", pki.relay_cert_pem, 0644);
-    WriteFile(dir_ + "/relay.key", pki.relay_key_pem, 0600);
-    WriteFile(dir_ + "/ca.crt", pki.ca_cert_pem, 0644);
+    if (options_.cert_dns_names.empty()) {
+      WriteFile(dir_ + "/relay.crt", pki.relay_cert_pem, 0644);
+      WriteFile(dir_ + "/relay.key", pki.relay_key_pem, 0600);
+    } else {
+      const IssuedCert& leaf = LeafCertificateFor(options_.cert_dns_names);
+      WriteFile(dir_ + "/relay.crt", leaf.cert_pem, 0644);
+      WriteFile(dir_ + "/relay.key", leaf.key_pem, 0600);
+    }
+    std::string ca_bundle = pki.ca_cert_pem;
+    if (!options_.extra_ca_pem.empty()) {
+      if (ca_bundle.back() != '\n') ca_bundle += '\n';
+      ca_bundle += options_.extra_ca_pem;
+    }
+    WriteFile(dir_ + "/ca.crt", ca_bundle, 0644);
     WriteFile(dir_ + "/users.htdigest", UsersFile(), 0600);
     WriteFile(dir_ + "/relay.yaml", ConfigYaml(options_), 0644);
     Start();
@@ -143,24 +179,33 @@ void RelayProcess::Start() {
   close(log_fd);
 
   static const std::regex kListening(R"(listening on 127\.0\.0\.1:(\d+) \(tls\))");
+  static const std::regex kListeningTcp(R"(listening on 127\.0\.0\.1:(\d+) \(tcp\))");
+  const std::string want = options_.tcp_listener
+                               ? "\"listening on 127.0.0.1:PORT (tls)\" and \"... (tcp)\""
+                               : "\"listening on 127.0.0.1:PORT (tls)\"";
   auto deadline = Clock::now() + std::chrono::seconds(10);
   for (;;) {
     std::string log = ReadFile(log_path_);
-    std::smatch m;
-    if (std::regex_search(log, m, kListening)) {
+    auto find_port = [&log](const std::regex& re) -> uint16_t {
+      std::smatch m;
+      if (!std::regex_search(log, m, re)) return 0;
       int port = std::stoi(m[1].str());
       if (port <= 0 || port > 65535) throw std::runtime_error("relay logged a bad port:\n" + log);
-      port_ = static_cast<uint16_t>(port);
+      return static_cast<uint16_t>(port);
+    };
+    uint16_t tls = find_port(kListening);
+    uint16_t tcp = options_.tcp_listener ? find_port(kListeningTcp) : 0;
+    if (tls != 0 && (tcp != 0 || !options_.tcp_listener)) {
+      port_ = tls;
+      tcp_port_ = tcp;
       return;
     }
     if (!Alive()) {
-      throw std::runtime_error("msrp-relay (" + binary + ") " + DescribeExit() +
-                               " before logging \"listening on 127.0.0.1:PORT (tls)\". Log:\n" +
-                               LogTail(60));
+      throw std::runtime_error("msrp-relay (" + binary + ") " + DescribeExit() + " before logging " +
+                               want + ". Log:\n" + LogTail(60));
     }
     if (Clock::now() > deadline) {
-      throw std::runtime_error("msrp-relay did not log \"listening on 127.0.0.1:PORT (tls)\" "
-                               "within 10 s. Log:\n" + LogTail(60));
+      throw std::runtime_error("msrp-relay did not log " + want + " within 10 s. Log:\n" + LogTail(60));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -197,11 +242,17 @@ RelayProcess::~RelayProcess() {
 }
 
 std::string RelayProcess::RelayUri() const {
-  return "msrps://relay.test:" + std::to_string(port_) + ";tcp";
+  return "msrps://" + options_.hostname + ":" + std::to_string(port_) + ";tcp";
 }
 
 std::string RelayProcess::SessionUri(const std::string& session) const {
-  return "msrps://relay.test:" + std::to_string(port_) + "/" + session + ";tcp";
+  return "msrps://" + options_.hostname + ":" + std::to_string(port_) + "/" + session + ";tcp";
+}
+
+std::string RelayProcess::AuthUri() const { return "msrps://" + options_.hostname + ";tcp"; }
+
+std::string RelayProcess::TlsServerName() const {
+  return options_.cert_dns_names.empty() ? std::string("relay.test") : options_.cert_dns_names.front();
 }
 
 std::string RelayProcess::Log() const { return ReadFile(log_path_); }
@@ -287,9 +338,107 @@ int RelayProcess::OpenFdCount() const {
   return n;
 }
 
+namespace {
+
+struct TcpSocketEntry {
+  std::string local, remote;  ///< "127.0.0.1:PORT" (IPv4) or the hex form (IPv6)
+  uint16_t remote_port = 0;
+  int state = 0;              ///< 1 = ESTABLISHED, 10 = LISTEN, ...
+};
+
+const char* TcpStateName(int st) {
+  static const char* kNames[] = {"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
+                                 "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
+                                 "LISTEN", "CLOSING"};
+  return st >= 0 && st <= 11 ? kNames[st] : "?";
+}
+
+std::string HexAddress(const std::string& hex) {
+  // "0100007F:1F90" -> "127.0.0.1:8080"; IPv6 stays hex with its port decoded.
+  size_t colon = hex.find(':');
+  if (colon == std::string::npos) return hex;
+  unsigned port = static_cast<unsigned>(std::stoul(hex.substr(colon + 1), nullptr, 16));
+  std::string ip = hex.substr(0, colon);
+  if (ip.size() == 8) {
+    uint32_t v = static_cast<uint32_t>(std::stoul(ip, nullptr, 16));  // host order of a LE dump
+    ip = std::to_string(v & 0xff) + "." + std::to_string((v >> 8) & 0xff) + "." +
+         std::to_string((v >> 16) & 0xff) + "." + std::to_string(v >> 24);
+  } else {
+    ip = "[" + ip + "]";
+  }
+  return ip + ":" + std::to_string(port);
+}
+
+// The TCP sockets of `pid`, or nullopt when /proc cannot be read.
+std::optional<std::vector<TcpSocketEntry>> TcpSocketsOf(pid_t pid) {
+  const std::string base = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(base + "/fd", ec);
+  if (ec) return std::nullopt;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return std::nullopt;
+    char target[256];
+    ssize_t n = readlink(it->path().c_str(), target, sizeof target - 1);
+    if (n <= 0) continue;
+    std::string t(target, static_cast<size_t>(n));
+    if (t.rfind("socket:[", 0) == 0 && t.back() == ']') inodes.insert(t.substr(8, t.size() - 9));
+  }
+  std::vector<TcpSocketEntry> out;
+  bool read_any = false;
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream in(base + table);
+    if (!in) continue;
+    read_any = true;
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, st, queues, timer, retr, uid, timeout, inode;
+      if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retr >> uid >> timeout >> inode)) continue;
+      if (!inodes.count(inode)) continue;
+      TcpSocketEntry e;
+      e.local = HexAddress(local);
+      e.remote = HexAddress(remote);
+      size_t colon = remote.find(':');
+      if (colon != std::string::npos) {
+        e.remote_port = static_cast<uint16_t>(std::stoul(remote.substr(colon + 1), nullptr, 16));
+      }
+      e.state = static_cast<int>(std::stoul(st, nullptr, 16));
+      out.push_back(e);
+    }
+  }
+  if (!read_any) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+int RelayProcess::EstablishedConnectionsToPort(uint16_t remote_port) const {
+  auto sockets = TcpSocketsOf(pid_);
+  if (!sockets) return -1;
+  int n = 0;
+  for (const auto& s : *sockets) {
+    if (s.state == 1 && s.remote_port == remote_port) ++n;
+  }
+  return n;
+}
+
+std::string RelayProcess::DescribeTcpSockets() const {
+  auto sockets = TcpSocketsOf(pid_);
+  if (!sockets) return "relay pid " + std::to_string(pid_) + ": /proc not readable\n";
+  std::string out = "TCP sockets of relay pid " + std::to_string(pid_) + " (" + options_.hostname +
+                    ", tls port " + std::to_string(port_) + "):\n";
+  for (const auto& s : *sockets) {
+    out += "  " + s.local + " -> " + s.remote + " " + TcpStateName(s.state) + "\n";
+  }
+  return out;
+}
+
 ClientOptions RelayProcess::ClientOptionsFor(const std::string& name) {
   ClientOptions o;
   o.name = name;
+  o.server_name = TlsServerName();
   o.diagnostics = [this] { return Diagnostics(); };
   return o;
 }

@@ -10,10 +10,24 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/msrp_client.h"
 
 namespace msrp::test {
+
+/// The `peers:` section (relay chains: outbound connections, RFC 4976 §6.4, C-03..C-09).
+/// Unset fields are not written (the relay's defaults apply).
+struct PeersOptions {
+  std::optional<uint32_t> connect_timeout;   ///< peers.connect_timeout (s)
+  std::optional<uint32_t> idle_timeout;      ///< peers.idle_timeout (s)
+  std::optional<bool> allow_plain_tcp;       ///< peers.allow_plain_tcp
+  std::vector<std::string> relays_allow;     ///< peers.relays.allow (written when either list is set)
+  std::vector<std::string> relays_deny;      ///< peers.relays.deny
+  /// peers.hosts: host name -> addresses ("127.0.0.1" or "127.0.0.1:4000"), in order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> hosts;
+};
 
 /// Per-test configuration overrides. Every key under `limits` is written verbatim as
 /// `limits.<key>: <value>`; transaction_timeout defaults to 2 s for the tests.
@@ -29,13 +43,26 @@ struct RelayOptions {
   int rlimit_nofile = 0;
   /// Appended verbatim to the generated relay.yaml (e.g. a `metrics:` section).
   std::string extra_yaml;
+  /// relay.hostname: the host of RelayUri()/SessionUri() and of the AUTH To-Path (AuthUri()).
+  std::string hostname = "relay.test";
+  /// subjectAltName DNS names of the relay certificate (plus IP:127.0.0.1), issued once per
+  /// name set by the test CA. Empty = the shared default certificate (DNS:relay.test,
+  /// IP:127.0.0.1, serial 2). Test clients verify the first name (ClientOptionsFor).
+  std::vector<std::string> cert_dns_names;
+  /// Adds a second listener `{ address: 127.0.0.1, port: 0, transport: tcp }` (tcp_port()).
+  bool tcp_listener = false;
+  /// Written as the `peers:` section when set.
+  std::optional<PeersOptions> peers;
+  /// Further trust anchors (PEM) appended to ca.crt (tls.ca_file) after the test CA, e.g. a
+  /// peer relay's self-signed certificate (interop tests).
+  std::string extra_ca_pem;
 };
 
 /// The users every relay knows (realm relay.test): alice/alicepw, bob/bobpw, carol/carolpw.
 inline constexpr const char* kRealm = "relay.test";
 
 /// One msrp-relay child process. Construction starts it and waits (up to 10 s) for
-/// `listening on 127.0.0.1:PORT (tls)`; it throws with the log if the binary exits or never
+/// `listening on 127.0.0.1:PORT (tls)` (and `(tcp)` with RelayOptions::tcp_listener); it throws with the log if the binary exits or never
 /// logs that line. Destruction sends SIGTERM, waits up to 5 s, then SIGKILL, reaps it, and
 /// removes the temp folder. The test fails with the log tail if the relay died on its own
 /// during the test, needed SIGKILL, or did not exit with status 0 after SIGTERM (this also
@@ -50,13 +77,22 @@ class RelayProcess {
   RelayProcess& operator=(const RelayProcess&) = delete;
 
   uint16_t port() const { return port_; }
+  /// Port of the plain TCP listener (RelayOptions::tcp_listener); 0 when there is none.
+  uint16_t tcp_port() const { return tcp_port_; }
+  /// relay.hostname.
+  const std::string& hostname() const { return options_.hostname; }
+  /// The name test clients verify in the relay certificate (SNI too): the first of
+  /// RelayOptions::cert_dns_names, or relay.test.
+  std::string TlsServerName() const;
   pid_t pid() const { return pid_; }
   /// The temp folder holding relay.yaml, relay.log, users.htdigest, relay.crt, relay.key.
   const std::string& dir() const { return dir_; }
-  /// `msrps://relay.test:<port>;tcp`.
+  /// `msrps://<hostname>:<port>;tcp`.
   std::string RelayUri() const;
-  /// `msrps://relay.test:<port>/<session>;tcp`: a URI on this relay with the given session-id.
+  /// `msrps://<hostname>:<port>/<session>;tcp`: a URI on this relay with the given session-id.
   std::string SessionUri(const std::string& session) const;
+  /// `msrps://<hostname>;tcp`: the portless AUTH To-Path a client uses.
+  std::string AuthUri() const;
 
   /// The whole log so far.
   std::string Log() const;
@@ -74,6 +110,12 @@ class RelayProcess {
   bool IsSanitized() const;
   /// Number of open file descriptors of the process (/proc/<pid>/fd); -1 if unavailable.
   int OpenFdCount() const;
+  /// Number of this process's TCP sockets (its /proc/<pid>/fd socket inodes, looked up in
+  /// /proc/<pid>/net/tcp and tcp6) in state ESTABLISHED whose remote port is `remote_port`;
+  /// -1 if /proc is unreadable. E.g. relay1's connections to relay2's listener.
+  int EstablishedConnectionsToPort(uint16_t remote_port) const;
+  /// One line per TCP socket of the process: "local -> remote STATE", for failure messages.
+  std::string DescribeTcpSockets() const;
 
   /// Client options named `name` whose diagnostics report this relay's state.
   ClientOptions ClientOptionsFor(const std::string& name);
@@ -106,6 +148,7 @@ class RelayProcess {
   std::string log_path_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t tcp_port_ = 0;
   bool exited_ = false;          ///< reaped
   bool stopped_by_us_ = false;   ///< exited because we asked
   bool needed_sigkill_ = false;   ///< SIGTERM was not enough within 5 s

@@ -11,7 +11,9 @@ Peer AuthenticatedPeer(RelayProcess& relay, const std::string& name, const std::
                        const std::string& password) {
   Peer p;
   p.client = relay.Connect(name);
-  AuthResult r = p.client->Authenticate(user, password);
+  AuthOptions options;
+  options.to_uri = relay.AuthUri();  // msrps://relay.test;tcp unless RelayOptions::hostname
+  AuthResult r = p.client->Authenticate(user, password, options);
   p.use_path = r.use_path;
   return p;
 }

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -39,7 +40,10 @@ void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-X509Ptr MakeCert(EVP_PKEY* key, const char* cn, long serial, X509* issuer, EVP_PKEY* issuer_key) {
+constexpr const char* kDefaultSan = "DNS:relay.test,IP:127.0.0.1";
+
+X509Ptr MakeCert(EVP_PKEY* key, const char* cn, long serial, X509* issuer, EVP_PKEY* issuer_key,
+                 const std::string& san = kDefaultSan) {
   X509Ptr cert(X509_new());
   Check(cert != nullptr, "X509_new");
   Check(X509_set_version(cert.get(), 2) == 1, "X509_set_version");
@@ -63,7 +67,7 @@ X509Ptr MakeCert(EVP_PKEY* key, const char* cn, long serial, X509* issuer, EVP_P
     AddExt(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
     AddExt(cert.get(), signer, NID_ext_key_usage, "serverAuth,clientAuth");
-    AddExt(cert.get(), signer, NID_subject_alt_name, "DNS:relay.test,IP:127.0.0.1");
+    AddExt(cert.get(), signer, NID_subject_alt_name, san.c_str());
   }
   Check(X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0, "X509_sign");
   return cert;
@@ -131,6 +135,16 @@ TestPki Generate() {
 }  // namespace
 
 IssuedCert IssueRelayCertificate(long serial, const std::string& common_name) {
+  return IssueLeafCertificate(serial, common_name, {"relay.test"}, {"127.0.0.1"});
+}
+
+IssuedCert IssueLeafCertificate(long serial, const std::string& common_name,
+                                const std::vector<std::string>& dns_names,
+                                const std::vector<std::string>& ip_addresses) {
+  std::string san;
+  for (const auto& d : dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
+  for (const auto& ip : ip_addresses) san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
+  if (san.empty()) throw std::runtime_error("test PKI: a leaf needs at least one subjectAltName");
   const TestPki& pki = GetTestPki();
   BioPtr ca_bio(BIO_new_mem_buf(pki.ca_cert_pem.data(), static_cast<int>(pki.ca_cert_pem.size())));
   X509Ptr ca(PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr));
@@ -140,8 +154,22 @@ IssuedCert IssueRelayCertificate(long serial, const std::string& common_name) {
   Check(ca_key != nullptr, "PEM_read_bio_PrivateKey (CA)");
   PkeyPtr key(EVP_RSA_gen(2048));
   Check(key != nullptr, "EVP_RSA_gen (leaf)");
-  X509Ptr cert = MakeCert(key.get(), common_name.c_str(), serial, ca.get(), ca_key.get());
+  X509Ptr cert = MakeCert(key.get(), common_name.c_str(), serial, ca.get(), ca_key.get(), san);
   return IssuedCert{CertPem(cert.get()), KeyPem(key.get())};
+}
+
+const IssuedCert& LeafCertificateFor(const std::vector<std::string>& dns_names,
+                                     const std::vector<std::string>& ip_addresses) {
+  static std::mutex mu;
+  static std::map<std::pair<std::vector<std::string>, std::vector<std::string>>, IssuedCert> cache;
+  static long next_serial = 1000;
+  std::lock_guard<std::mutex> lock(mu);
+  auto key = std::make_pair(dns_names, ip_addresses);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  std::string cn = dns_names.empty() ? ip_addresses.front() : dns_names.front();
+  IssuedCert cert = IssueLeafCertificate(next_serial++, cn, dns_names, ip_addresses);
+  return cache.emplace(std::move(key), std::move(cert)).first->second;
 }
 
 const TestPki& GetTestPki() {

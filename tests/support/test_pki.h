@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace msrp::test {
 
@@ -30,5 +31,19 @@ const TestPki& GetTestPki();
 /// (subjectAltName DNS:relay.test, IP:127.0.0.1), a fresh RSA key, serial `serial` and
 /// subject CN `common_name`. Throws std::runtime_error on OpenSSL failures.
 IssuedCert IssueRelayCertificate(long serial, const std::string& common_name);
+
+/// Issues a leaf from the test CA (serverAuth and clientAuth, like the relay certificate) whose
+/// subjectAltName holds exactly `dns_names` (DNS:...) and `ip_addresses` (IP:...), with a fresh
+/// RSA key, serial `serial` and subject CN `common_name`. Throws std::runtime_error on OpenSSL
+/// failures or when both lists are empty.
+IssuedCert IssueLeafCertificate(long serial, const std::string& common_name,
+                                const std::vector<std::string>& dns_names,
+                                const std::vector<std::string>& ip_addresses = {"127.0.0.1"});
+
+/// Like IssueLeafCertificate, but issued once per process for each distinct name set (serials
+/// from 1000 up, CN = the first DNS name) and then reused; thread-safe. For relay chains
+/// (relay1.test, relay2.test, a mismatching other.test).
+const IssuedCert& LeafCertificateFor(const std::vector<std::string>& dns_names,
+                                     const std::vector<std::string>& ip_addresses = {"127.0.0.1"});
 
 }  // namespace msrp::test
