@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <thread>
 
 #include "tests/support/crypto_util.h"
 #include "tests/support/expect.h"
@@ -385,6 +386,35 @@ TEST_CASE("C-06, BR-14: five pairs exchanging messages both ways share exactly o
                             << relays.relay1().port() << ") and relay2 (port " << relays.relay2().port()
                             << ") carrying all " << kPairs << " sessions both ways, got " << n << "\n"
                             << relays.DescribeConnections());
+}
+
+}  // namespace msrp::test
+
+namespace msrp::test {
+
+TEST_CASE("C-08, C-06: an unused connection between relays closes after peers.idle_timeout; the "
+          "next message opens a new one") {
+  RelayPairOptions o;
+  for (RelayOptions* r : {&o.relay1, &o.relay2}) {
+    if (!r->peers) r->peers = PeersOptions{};
+    r->peers->idle_timeout = 1;
+  }
+  RelayPair relays(o);
+  Peer a = relays.Authenticated(relays.relay1(), "alice", "alice", "alicepw");
+  Peer b = relays.Authenticated(relays.relay2(), "bob", "bob", "bobpw");
+  RequireChainSend(a, b, SendBetween(a, b, "before the idle timeout"));
+  CHECK(relays.ConnectionsBetween() == 1);
+  // Bounded polling: the tick runs every 200 ms; 1 s idle plus margin.
+  bool closed = false;
+  for (int i = 0; i < 50 && !closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    closed = relays.ConnectionsBetween() == 0;
+  }
+  CHECK_MESSAGE(closed, "the relay connection stayed open 5 s with peers.idle_timeout 1:\n"
+                            << relays.DescribeConnections());
+  CHECK(relays.relay1().Log().find("unused (peers.idle_timeout)") != std::string::npos);
+  RequireChainSend(a, b, SendBetween(a, b, "after the idle timeout"));
+  CHECK(relays.ConnectionsBetween() == 1);
 }
 
 }  // namespace msrp::test
