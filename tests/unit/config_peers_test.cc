@@ -3,88 +3,17 @@
 // "FILE:LINE: KEY: MESSAGE" text), and the sample config documenting the defaults.
 
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "config/loader.h"
+#include "tests/unit/config_test_env.h"
 
 namespace msrp::config {
 namespace {
 
-namespace fs = std::filesystem;
-
-/// A directory under /tmp removed (with its contents) on destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/config_peers_test.XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void WriteFile(const std::string& path, const std::string& content) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  REQUIRE(out.good());
-}
-
-/// A temp dir holding the files a minimal config refers to; the config is "relay.yaml" in it.
-struct Env {
-  Env() {
-    WriteFile(dir / "tls/relay.crt", "cert\n");
-    WriteFile(dir / "tls/relay.key", "key\n");
-    WriteFile(dir / "users.htdigest", "alice:example.com:00000000000000000000000000000000\n");
-  }
-  std::string ConfigPath() const { return dir / "relay.yaml"; }
-
-  /// Every error of loading `yaml`, one ToString() per line.
-  std::string Errors(const std::string& yaml) const {
-    return Join(LoadConfigText(yaml, ConfigPath()));
-  }
-  static std::string Join(const LoadResult& r) {
-    std::string out;
-    for (const ConfigError& e : r.errors) out += e.ToString() + "\n";
-    return out;
-  }
-  /// The expected ToString() of one error, with a trailing newline.
-  std::string E(int line, const std::string& key, const std::string& message) const {
-    return ConfigError{ConfigPath(), line, key, message}.ToString() + "\n";
-  }
-
-  TempDir dir;
-};
-
-// Ten lines: valid relay, tls and auth sections; further sections start at line 11.
-const std::string kMinimal =
-    "relay:\n"
-    "  hostname: relay.example.com\n"
-    "  listen:\n"
-    "    - { address: 127.0.0.1, port: 2855 }\n"
-    "tls:\n"
-    "  certificate: tls/relay.crt\n"
-    "  private_key: tls/relay.key\n"
-    "auth:\n"
-    "  realm: example.com\n"
-    "  users_file: users.htdigest\n";
+using namespace test_env;
 
 /// kMinimal plus "peers:" at line 11; `body` starts at line 12.
 std::string Peers(const std::string& body) { return kMinimal + "peers:\n" + body; }
@@ -186,11 +115,9 @@ TEST_CASE("allow_plain_tcp takes the YAML 1.2 booleans") {
 
 TEST_CASE("the sample config documents the peers and outgoing_chunk_bytes defaults") {
   TempDir dir;
-  fs::copy_file(std::string(MSRP_SOURCE_DIR) + "/config/msrp-relay.yaml", dir / "msrp-relay.yaml");
-  WriteFile(dir / "tls/relay.crt", "");
-  WriteFile(dir / "tls/relay.key", "");
-  WriteFile(dir / "users.htdigest", "");
-  LoadResult r = LoadConfigFile(dir / "msrp-relay.yaml");
+  const std::string sample = CopySampleConfig(dir);
+  WriteReferencedFiles(dir);
+  LoadResult r = LoadConfigFile(sample);
   REQUIRE_MESSAGE(r.ok(), Env::Join(r));
   const PeersSection defaults;
   const PeersSection& p = r.config.peers;
@@ -359,17 +286,17 @@ TEST_CASE("error: peers.hosts duplicate host names (case-insensitive)") {
 
 TEST_CASE("error: peers.hosts key is not a host name") {
   Env env;
-  CHECK(env.Errors(Peers("  hosts:\n    192.0.2.1: [ 192.0.2.1 ]\n")) ==
+  auto errors = [&](const std::string& key) {
+    return env.Errors(Peers("  hosts:\n    " + key + ": [ 192.0.2.1 ]\n"));
+  };
+  CHECK(errors("192.0.2.1") ==
         env.E(13, "peers.hosts[192.0.2.1]", "must be a host name, not an IP address literal"));
-  CHECK(env.Errors(Peers("  hosts:\n    \"::1\": [ 192.0.2.1 ]\n")) ==
-        env.E(13, "peers.hosts[::1]", "must be a host name, not an IP address literal"));
-  CHECK(env.Errors(Peers("  hosts:\n    \"*.example.net\": [ 192.0.2.1 ]\n")) ==
+  CHECK(errors("\"::1\"") == env.E(13, "peers.hosts[::1]", "must be a host name, not an IP address literal"));
+  CHECK(errors("\"*.example.net\"") ==
         env.E(13, "peers.hosts[*.example.net]",
               "invalid character '*' in host name (letters, digits, hyphens and dots only)"));
-  CHECK(env.Errors(Peers("  hosts:\n    a..example: [ 192.0.2.1 ]\n")) ==
-        env.E(13, "peers.hosts[a..example]", "empty label in host name 'a..example'"));
-  CHECK(env.Errors(Peers("  hosts:\n    -a.example: [ 192.0.2.1 ]\n")) ==
-        env.E(13, "peers.hosts[-a.example]", "label '-a' starts or ends with a hyphen"));
+  CHECK(errors("a..example") == env.E(13, "peers.hosts[a..example]", "empty label in host name 'a..example'"));
+  CHECK(errors("-a.example") == env.E(13, "peers.hosts[-a.example]", "label '-a' starts or ends with a hyphen"));
 }
 
 TEST_CASE("error: peers.hosts address is not an IP literal with an optional port") {

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -18,85 +17,14 @@
 
 #include "config/loader.h"
 #include "config/validate.h"
+#include "tests/unit/config_test_env.h"
 
 namespace msrp::config {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// A directory under /tmp removed (with its contents) on destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/config_test.XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void WriteFile(const std::string& path, const std::string& content) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  REQUIRE(out.good());
-}
-
-/// A temp dir holding the files a minimal config refers to: tls/relay.crt, tls/relay.key,
-/// users.htdigest. The config itself is "relay.yaml" in it.
-struct Env {
-  Env() {
-    WriteFile(dir / "tls/relay.crt", "cert\n");
-    WriteFile(dir / "tls/relay.key", "key\n");
-    WriteFile(dir / "users.htdigest", "alice:example.com:00000000000000000000000000000000\n");
-  }
-  std::string ConfigPath() const { return dir / "relay.yaml"; }
-
-  /// Every error of loading `yaml`, one ToString() per line.
-  std::string Errors(const std::string& yaml) const {
-    return Join(LoadConfigText(yaml, ConfigPath()));
-  }
-  static std::string Join(const LoadResult& r) {
-    std::string out;
-    for (const ConfigError& e : r.errors) out += e.ToString() + "\n";
-    return out;
-  }
-  /// The expected ToString() of one error, with a trailing newline.
-  std::string E(int line, const std::string& key, const std::string& message) const {
-    return ConfigError{ConfigPath(), line, key, message}.ToString() + "\n";
-  }
-
-  TempDir dir;
-};
-
-// Four lines: a valid relay section.
-const std::string kRelay =
-    "relay:\n"
-    "  hostname: relay.example.com\n"
-    "  listen:\n"
-    "    - { address: 127.0.0.1, port: 2855 }\n";
-// Six lines: valid tls and auth sections.
-const std::string kRest =
-    "tls:\n"
-    "  certificate: tls/relay.crt\n"
-    "  private_key: tls/relay.key\n"
-    "auth:\n"
-    "  realm: example.com\n"
-    "  users_file: users.htdigest\n";
-// kRelay + kRest: ten lines; further sections start at line 11.
-const std::string kMinimal = kRelay + kRest;
+using namespace test_env;
 
 /// kRest with the relay section replaced: relay lines are given, the rest follows.
 std::string WithRelay(const std::string& relay) { return relay + kRest; }
@@ -263,18 +191,16 @@ TEST_CASE("LoadConfigFile reads the file") {
 
 TEST_CASE("the sample config config/msrp-relay.yaml parses and documents the defaults") {
   TempDir dir;
-  fs::copy_file(std::string(MSRP_SOURCE_DIR) + "/config/msrp-relay.yaml", dir / "msrp-relay.yaml");
+  const std::string sample = CopySampleConfig(dir);
   // Without the files the quick-start script creates, only those are reported.
-  LoadResult missing = LoadConfigFile(dir / "msrp-relay.yaml");
+  LoadResult missing = LoadConfigFile(sample);
   for (const ConfigError& e : missing.errors) {
     CHECK_MESSAGE(e.message.rfind("file not found: ", 0) == 0, e.ToString());
   }
   CHECK(missing.errors.size() == 3);
 
-  WriteFile(dir / "tls/relay.crt", "");
-  WriteFile(dir / "tls/relay.key", "");
-  WriteFile(dir / "users.htdigest", "");
-  LoadResult r = LoadConfigFile(dir / "msrp-relay.yaml");
+  WriteReferencedFiles(dir);
+  LoadResult r = LoadConfigFile(sample);
   REQUIRE_MESSAGE(r.ok(), Env::Join(r));
   const Config& c = r.config;
   CHECK(c.relay.hostname == "localhost");

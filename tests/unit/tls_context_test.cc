@@ -11,19 +11,17 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "relay/tls_context.h"
+#include "tests/unit/temp_dir.h"
 
 namespace msrp::relay {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
 struct X509Free { void operator()(X509* p) const { X509_free(p); } };
@@ -32,26 +30,7 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 
-/// A directory under /tmp removed (with its contents) on destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/tls_context_test.XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using unit_test::TempDir;
 
 void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
   X509V3_CTX ctx;
@@ -254,37 +233,40 @@ TEST_CASE("C-02: without tls.ca_file both contexts use the system trust store") 
   CHECK(CreateClientContext(tls).ok());
 }
 
+/// The errors of creating a server and a client context from `tls`, which must both fail.
+std::vector<std::string> ContextErrors(const config::TlsSection& tls) {
+  std::vector<std::string> errors;
+  for (auto make : {&CreateServerContext, &CreateClientContext}) {
+    auto r = make(tls);
+    REQUIRE_FALSE(r.ok());
+    errors.push_back(r.error());
+  }
+  return errors;
+}
+
 TEST_CASE("C-03: context errors name the file") {
   Pki pki;
   config::TlsSection tls = pki.Leaf("relay1", "DNS:relay1.test");
   config::TlsSection bad = tls;
   bad.certificate = pki.Path("missing.crt");
-  for (auto make : {&CreateServerContext, &CreateClientContext}) {
-    auto r = make(bad);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().rfind("cannot load certificate " + bad.certificate + ": ", 0) == 0);
+  for (const std::string& e : ContextErrors(bad)) {
+    CHECK(e.rfind("cannot load certificate " + bad.certificate + ": ", 0) == 0);
   }
   bad = tls;
   bad.private_key = pki.Path("missing.key");
-  for (auto make : {&CreateServerContext, &CreateClientContext}) {
-    auto r = make(bad);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().rfind("cannot load private key " + bad.private_key + ": ", 0) == 0);
+  for (const std::string& e : ContextErrors(bad)) {
+    CHECK(e.rfind("cannot load private key " + bad.private_key + ": ", 0) == 0);
   }
   bad = tls;
   bad.private_key = pki.Leaf("other", "DNS:other.test").private_key;
-  for (auto make : {&CreateServerContext, &CreateClientContext}) {
-    auto r = make(bad);
-    REQUIRE_FALSE(r.ok());
+  for (const std::string& e : ContextErrors(bad)) {
     // OpenSSL already refuses a key of the certificate's type that does not match it.
-    CHECK(r.error() == "cannot load private key " + bad.private_key + ": key values mismatch");
+    CHECK(e == "cannot load private key " + bad.private_key + ": key values mismatch");
   }
   bad = tls;
   bad.ca_file = pki.Path("missing-ca.crt");
-  for (auto make : {&CreateServerContext, &CreateClientContext}) {
-    auto r = make(bad);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().rfind("cannot load CA file " + bad.ca_file + ": ", 0) == 0);
+  for (const std::string& e : ContextErrors(bad)) {
+    CHECK(e.rfind("cannot load CA file " + bad.ca_file + ": ", 0) == 0);
   }
   CHECK(ERR_peek_error() == 0);
 }
