@@ -212,6 +212,7 @@ void Connection::DrainTls() {
           if (closing_) return;
         }
       }
+      received_app_data_ = true;
       FeedPlain(std::string_view(g_plain_buffer, static_cast<size_t>(n)));
       continue;
     }
@@ -233,7 +234,9 @@ void Connection::DrainTls() {
     unsigned long code = ERR_peek_error();
     std::string reason = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code) : "unknown" : "unknown";
     ERR_clear_error();
-    if (!handshake_done_) {
+    // TLS 1.3: a server that refuses our client certificate says so after our side of the
+    // handshake finished; with no application data yet it is still a handshake failure.
+    if (!handshake_done_ || (outbound_ && !received_app_data_)) {
       counters_->tls_handshake_failures++;
       tls_failed_ = true;
       long verify = SSL_get_verify_result(ssl_);
@@ -298,17 +301,15 @@ void Connection::Send(std::string_view bytes) {
     return;
   }
   if (ssl_ != nullptr) {
-    size_t off = 0;
-    while (off < bytes.size()) {
-      size_t n = std::min<size_t>(bytes.size() - off, 16384);
-      int rc = SSL_write(ssl_, bytes.data() + off, static_cast<int>(n));
-      if (rc <= 0) {
-        ERR_clear_error();
-        Close("TLS write failed");
-        return;
-      }
-      off += static_cast<size_t>(rc);
+    // Collected and encrypted once per loop turn: a head, body bytes, an end-line and the
+    // responses sent meanwhile share TLS records instead of one record per call.
+    tls_pending_.append(bytes);
+    if (!encrypt_scheduled_) {
+      encrypt_scheduled_ = true;
+      handler_->ScheduleEncrypt(*this);
     }
+    CheckWatermarks();
+    return;
   } else {
     out_plain_.append(bytes);
   }
@@ -316,8 +317,29 @@ void Connection::Send(std::string_view bytes) {
   CheckWatermarks();
 }
 
+void Connection::EncryptPending() {
+  encrypt_scheduled_ = false;
+  if (closing_ || tls_pending_.empty()) return;
+  size_t off = 0;
+  while (off < tls_pending_.size()) {
+    size_t n = std::min<size_t>(tls_pending_.size() - off, 16384);
+    int rc = SSL_write(ssl_, tls_pending_.data() + off, static_cast<int>(n));
+    if (rc <= 0) {
+      ERR_clear_error();
+      tls_pending_.clear();
+      Close("TLS write failed");
+      return;
+    }
+    off += static_cast<size_t>(rc);
+  }
+  tls_pending_.clear();
+  if (tls_pending_.capacity() > (64u << 10)) tls_pending_.shrink_to_fit();
+  Flush();
+  CheckWatermarks();
+}
+
 uint64_t Connection::pending_bytes() const {
-  uint64_t queued = (ssl_ != nullptr ? BIO_ctrl_pending(wbio_) : 0) + out_plain_.size();
+  uint64_t queued = (ssl_ != nullptr ? BIO_ctrl_pending(wbio_) : 0) + out_plain_.size() + tls_pending_.size();
   return queued + in_flight_.size();
 }
 

@@ -42,6 +42,9 @@ class ConnectionHandler {
   virtual void OnClosed(Connection& conn) = 0;
   /// Asks for ProcessBuffered() to be called later from the loop (never re-entrantly).
   virtual void ScheduleProcess(Connection& conn) = 0;
+  /// Asks for EncryptPending() to be called once the current loop callbacks are done, so
+  /// everything sent meanwhile leaves in as few TLS records as possible.
+  virtual void ScheduleEncrypt(Connection& conn) = 0;
 };
 
 /// Watermarks and caps for one connection's outbound queue (bytes).
@@ -93,6 +96,10 @@ class Connection : private Framer::Sink {
   /// Feeds input held back while reading was paused. Called by the handler from the loop.
   void ProcessBuffered();
 
+  /// TLS: encrypts what Send() collected since the last call (records of up to 16 KiB) and
+  /// starts writing it. Called by the handler from the loop (ScheduleEncrypt).
+  void EncryptPending();
+
   /// Asks the handler to call back from the loop (ScheduleProcess), e.g. to finish work
   /// deferred while the connection waited for another one.
   void RequestProcess() { handler_->ScheduleProcess(*this); }
@@ -102,7 +109,8 @@ class Connection : private Framer::Sink {
   bool outbound() const { return outbound_; }
   /// Outbound: TCP connected and, with TLS, the handshake done (peer certificate verified).
   bool established() const { return established_; }
-  /// Outbound: the TLS handshake failed (e.g. the peer certificate did not verify, C-03).
+  /// Outbound: the TLS handshake failed (e.g. the peer certificate did not verify, C-03), or
+  /// the peer refused ours right after it (TLS 1.3) before sending any data.
   bool tls_failed() const { return tls_failed_; }
   /// The OpenSSL object (nullptr on plain TCP), e.g. to check the peer certificate.
   SSL* ssl() const { return ssl_; }
@@ -189,13 +197,16 @@ class Connection : private Framer::Sink {
   std::string out_plain_;     ///< plain TCP: bytes not yet handed to libuv
   std::string in_flight_;     ///< bytes of the write in flight (kept alive until OnWrite)
   std::string held_plain_;    ///< plaintext not yet fed (reading paused mid-buffer)
+  std::string tls_pending_;   ///< TLS: plaintext sent this loop turn, not yet encrypted
+  bool encrypt_scheduled_ = false;
   std::string close_reason_pending_;  ///< reason given to CloseAfterFlush
   std::string close_reason_;          ///< reason given to Close
   bool outbound_ = false;
   bool established_ = false;
   bool tls_failed_ = false;
   bool attempt_closing_ = false;
-  bool tcp_connected_ = false;        ///< accepted, or an outbound connect succeeded      ///< the handle of a failed connect attempt is closing
+  bool tcp_connected_ = false;        ///< accepted, or an outbound connect succeeded
+  bool received_app_data_ = false;    ///< TLS: the peer sent application data      ///< the handle of a failed connect attempt is closing
   uv_connect_t connect_req_{};
   std::vector<sockaddr_storage> addresses_;  ///< outbound: addresses to try, in order
   std::vector<std::string> address_texts_;

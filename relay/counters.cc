@@ -14,6 +14,7 @@ std::string Counters::Summary() const {
   add("connections_refused_total_limit", connections_refused_total_limit);
   add("connections_refused_per_ip_limit", connections_refused_per_ip_limit);
   add("accept_errors", accept_errors);
+  add("fd_limit_reached", fd_limit_reached);
   add("tls_handshake_failures", tls_handshake_failures);
   add("handshake_timeouts", handshake_timeouts);
   add("probation_closes", probation_closes);

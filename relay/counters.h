@@ -13,7 +13,8 @@ struct Counters {
   uint64_t connections_accepted = 0;
   uint64_t connections_refused_total_limit = 0;   ///< limits.max_connections
   uint64_t connections_refused_per_ip_limit = 0;  ///< limits.max_connections_per_ip
-  uint64_t accept_errors = 0;                     ///< e.g. EMFILE: out of file descriptors
+  uint64_t accept_errors = 0;                     ///< accept failures libuv reports
+  uint64_t fd_limit_reached = 0;                  ///< times the process ran out of descriptors (new connections shed)
   uint64_t tls_handshake_failures = 0;
   uint64_t handshake_timeouts = 0;                ///< limits.handshake_timeout
   uint64_t probation_closes = 0;                  ///< limits.probation (C-05)

@@ -780,7 +780,8 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
   // As a destination: what was forwarded to it will get no response (C-10). An outbound
   // connection that never came up failed the requests queued on it (C-09): 403 when the TLS
   // handshake failed (e.g. the peer's certificate does not match its name, C-03), else 408.
-  const int failed_code = conn.outbound() && !conn.established() ? (conn.tls_failed() ? 403 : 408) : 0;
+  const int failed_code =
+      conn.outbound() && (!conn.established() || conn.tls_failed()) ? (conn.tls_failed() ? 403 : 408) : 0;
   for (const auto& txn : ctx_.transactions.TakeByDestination(conn.id())) {
     if (txn.is_send) {
       if (txn.ended && txn.failure_report != FailureReport::kNo) {

@@ -44,6 +44,8 @@ std::string FormatExposition(const Counters& c, const Gauges& g, const std::stri
   w.Sample("msrp_connections_refused_total", "limit=\"max_connections\"", c.connections_refused_total_limit);
   w.Sample("msrp_connections_refused_total", "limit=\"max_connections_per_ip\"", c.connections_refused_per_ip_limit);
   w.Single("msrp_accept_errors_total", "counter", "Failed accepts (e.g. out of file descriptors).", c.accept_errors);
+  w.Single("msrp_fd_limit_reached_total", "counter",
+           "Times the relay ran out of file descriptors (new connections were shed meanwhile).", c.fd_limit_reached);
   w.Single("msrp_tls_handshake_failures_total", "counter", "TLS handshakes that failed.", c.tls_handshake_failures);
   w.Family("msrp_connection_closes_total", "counter", "Connections closed by the relay, by reason.");
   w.Sample("msrp_connection_closes_total", "reason=\"handshake_timeout\"", c.handshake_timeouts);

@@ -2,7 +2,13 @@
 // housekeeping tick, deferred processing of resumed connections, stop and reload.
 #include "relay/server.h"
 
+#include <sys/resource.h>
+
+#include <dirent.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +20,19 @@ namespace msrp::relay {
 
 namespace {
 constexpr uint64_t kTickMs = 200;
+
+/// Descriptors open in this process (/proc/self/fd, not counting the one used to list it);
+/// UINT64_MAX when none was left to list them (EMFILE/ENFILE), 0 when unreadable otherwise.
+uint64_t CountOpenFds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return errno == EMFILE || errno == ENFILE ? UINT64_MAX : 0;
+  uint64_t n = 0;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(dir);
+  return n > 0 ? n - 1 : 0;
+}
 
 /// Milliseconds since `conn` last carried a byte, 0 while it has work in flight.
 uint64_t IdleFor(const Connection& conn, uint64_t now) {
@@ -42,6 +61,8 @@ Server::Server(uv_loop_t* loop, std::shared_ptr<const config::Config> config, Ss
   tick_.data = this;
   uv_idle_init(loop, &idle_);
   idle_.data = this;
+  uv_check_init(loop, &encrypt_check_);
+  encrypt_check_.data = this;
 }
 
 Server::~Server() = default;
@@ -92,6 +113,9 @@ Result<bool> Server::Start() {
     std::string where = m.address.find(':') != std::string::npos ? "[" + m.address + "]" : m.address;
     SPDLOG_INFO("metrics listening on {}:{} (http)", where, port.value());
   }
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) fd_limit_ = nofile.rlim_cur;
+  base_fds_ = CountOpenFds();
   PublishMetrics();
   metrics_.SetReady(true);
   uv_timer_start(&tick_, &Server::OnTick, kTickMs, kTickMs);
@@ -218,6 +242,27 @@ void Server::OnClosed(Connection& conn) {
   }
 }
 
+void Server::ScheduleEncrypt(Connection& conn) {
+  if (finished_) return;  // the loop is ending: nothing more is written
+  to_encrypt_.push_back(conn.id());
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&encrypt_check_))) {
+    uv_check_start(&encrypt_check_, &Server::OnEncryptCheck);
+  }
+}
+
+void Server::OnEncryptCheck(uv_check_t* check) {
+  auto* self = static_cast<Server*>(check->data);
+  // Encrypting rarely queues more (a close it causes may send REPORTs elsewhere): those wait
+  // for the next turn.
+  std::vector<uint64_t> ids;
+  ids.swap(self->to_encrypt_);
+  for (uint64_t id : ids) {
+    auto it = self->ctx_.connections.find(id);
+    if (it != self->ctx_.connections.end()) it->second->EncryptPending();
+  }
+  if (self->to_encrypt_.empty()) uv_check_stop(check);
+}
+
 void Server::ScheduleProcess(Connection& conn) {
   to_process_.push_back(conn.id());
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&idle_))) uv_idle_start(&idle_, &Server::OnIdle);
@@ -313,7 +358,27 @@ void Server::Tick() {
     }
   }
   for (auto& [conn, reason] : to_close) conn->Close(reason);
+  CheckDescriptors();
   PublishMetrics();
+}
+
+void Server::CheckDescriptors() {
+  if (fd_limit_ == 0) return;
+  bool exhausted = false;
+  // Only near the limit is it worth listing /proc/self/fd.
+  if (base_fds_ + ctx_.connections.size() + 8 >= fd_limit_) {
+    uint64_t open = CountOpenFds();
+    exhausted = open == UINT64_MAX || open + 1 >= fd_limit_;
+  }
+  if (exhausted && !fds_exhausted_) {
+    ctx_.counters.fd_limit_reached++;
+    SPDLOG_WARN("file descriptors exhausted (RLIMIT_NOFILE {}, {} connections): new connections are shed until "
+                "some close; existing sessions are served",
+                fd_limit_, ctx_.connections.size());
+  } else if (!exhausted && fds_exhausted_) {
+    SPDLOG_INFO("file descriptors available again ({} connections)", ctx_.connections.size());
+  }
+  fds_exhausted_ = exhausted;
 }
 
 void Server::Stop(const std::string& reason) {
@@ -372,6 +437,8 @@ void Server::Finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_idle_stop(&idle_);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
+  uv_check_stop(&encrypt_check_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&encrypt_check_), nullptr);
   metrics_.Stop();
 }
 

@@ -64,6 +64,9 @@ class Server : public ConnectionHandler {
   /// Closes every connection, the timers and the metrics server.
   void Finish();
   void PublishMetrics();
+  /// Near RLIMIT_NOFILE: counts open descriptors and logs and counts running out of them (libuv
+  /// then sheds new connections by itself, unreported; existing ones are served).
+  void CheckDescriptors();
 
   // ConnectionHandler
   void OnHead(Connection& conn, MessageHead& head) override;
@@ -74,6 +77,8 @@ class Server : public ConnectionHandler {
   void OnClosing(Connection& conn) override;
   void OnClosed(Connection& conn) override;
   void ScheduleProcess(Connection& conn) override;
+  void ScheduleEncrypt(Connection& conn) override;
+  static void OnEncryptCheck(uv_check_t* check);
 
   /// NextHopPool factory: a new outbound connection, TLS client role when `tls`.
   Connection* OpenOutbound(bool tls, const std::string& host);
@@ -90,6 +95,8 @@ class Server : public ConnectionHandler {
   std::vector<std::unique_ptr<Listener>> listeners_;
   uv_timer_t tick_;
   uv_idle_t idle_;
+  uv_check_t encrypt_check_;             ///< after each poll: encrypt what connections sent
+  std::vector<uint64_t> to_encrypt_;     ///< connections with plaintext waiting for TLS
   std::vector<uint64_t> to_process_;  ///< connections resumed, to feed from the loop
   std::unordered_map<std::string, uint32_t> per_ip_;  ///< open connections per source address
   uint64_t last_accept_warning_ms_ = 0;
@@ -97,6 +104,9 @@ class Server : public ConnectionHandler {
   bool stopping_ = false;
   bool finished_ = false;
   uint64_t drain_deadline_ms_ = 0;
+  uint64_t fd_limit_ = 0;      ///< RLIMIT_NOFILE soft limit (0 = unknown)
+  uint64_t base_fds_ = 0;      ///< descriptors open after Start() besides connections
+  bool fds_exhausted_ = false;
   MetricsServer metrics_;
 };
 
