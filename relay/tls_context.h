@@ -42,7 +42,8 @@ Result<bool> PrepareClientSsl(SSL* ssl, const std::string& host);
 /// rules above, or an IP literal). False when no certificate was presented.
 bool PeerCertificateMatches(SSL* ssl, std::string_view host);
 
-/// The last OpenSSL error on this thread as text, and clears the queue.
+/// The earliest queued OpenSSL error on this thread as text (usually the root cause), and
+/// clears the queue.
 std::string TakeOpenSslError();
 
 }  // namespace msrp::relay
