@@ -32,11 +32,18 @@ void AppendResponse(std::string& out, std::string_view tid, int code, std::strin
 std::string NewTransactionId() {
   static constexpr char kAlphabet[] =
       "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) {
-    // RAND_bytes failing means the CSPRNG is unusable: nothing safe can continue.
-    abort();
+  // One RAND_bytes call serves 32 transaction ids (the call, not the bytes, is what costs).
+  thread_local unsigned char pool[512];
+  thread_local size_t used = sizeof pool;
+  if (used == sizeof pool) {
+    if (RAND_bytes(pool, sizeof pool) != 1) {
+      // RAND_bytes failing means the CSPRNG is unusable: nothing safe can continue.
+      abort();
+    }
+    used = 0;
   }
+  const unsigned char* raw = pool + used;
+  used += 16;
   std::string tid(16, '0');
   for (size_t i = 0; i < 16; ++i) tid[i] = kAlphabet[raw[i] % 62];  // slight bias is harmless here
   return tid;
