@@ -761,7 +761,8 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
       if (!r.out_headers.empty()) {
         EndChunk(conn, r, *dest, EndFlag::kMore);  // interrupted, the sender may resume
       } else {
-        LeaveStream(conn, r, *dest);  // a held request is dropped whole
+        LeaveStream(conn, r, *dest);  // a held request is dropped whole, and its transaction
+        ctx_.transactions.Take(r.dest, r.out_tid);
       }
     }
   }

@@ -412,7 +412,9 @@ TEST_CASE("C-08, C-06: an unused connection between relays closes after peers.id
   }
   CHECK_MESSAGE(closed, "the relay connection stayed open 5 s with peers.idle_timeout 1:\n"
                             << relays.DescribeConnections());
-  CHECK(relays.relay1().Log().find("unused (peers.idle_timeout)") != std::string::npos);
+  // Either end may close it first: relay1 dialled it, relay2 reuses it for relay1's URI.
+  CHECK((relays.relay1().Log().find("(peers.idle_timeout)") != std::string::npos ||
+         relays.relay2().Log().find("(peers.idle_timeout)") != std::string::npos));
   RequireChainSend(a, b, SendBetween(a, b, "after the idle timeout"));
   CHECK(relays.ConnectionsBetween() == 1);
 }
