@@ -332,8 +332,7 @@ void Connection::EncryptPending() {
     }
     off += static_cast<size_t>(rc);
   }
-  tls_pending_.clear();
-  if (tls_pending_.capacity() > (64u << 10)) tls_pending_.shrink_to_fit();
+  std::string().swap(tls_pending_);  // an idle connection keeps no buffer (one malloc per turn otherwise)
   Flush();
   CheckWatermarks();
 }

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,7 +143,9 @@ class Connection : private Framer::Sink {
   /// piece at a time; others wait in order; whole frames (responses, REPORTs, other requests)
   /// cut the open piece with '+' and go out between pieces.
   uint64_t stream_owner = 0;                ///< source connection whose piece is (or may be) open here
-  std::deque<uint64_t> stream_waiters;      ///< sources waiting to stream here, in arrival order
+  /// Sources waiting to stream here, in arrival order (a vector: an empty std::deque costs an
+  /// allocation per connection, and waiters are few).
+  std::vector<uint64_t> stream_waiters;
   std::string nonce_binding;                ///< binds Digest nonces to this connection (A-05)
   std::string opaque;                       ///< Digest opaque sent in challenges
   std::vector<std::pair<std::string, uint32_t>> nonce_counts;  ///< last nc per nonce (A-18)

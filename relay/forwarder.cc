@@ -440,7 +440,7 @@ void Forwarder::ReleaseStream(Connection& dest) {
   dest.stream_owner = 0;
   while (!dest.stream_waiters.empty()) {
     uint64_t next = dest.stream_waiters.front();
-    dest.stream_waiters.pop_front();
+    dest.stream_waiters.erase(dest.stream_waiters.begin());
     Connection* w = ctx_.Live(next);
     if (w == nullptr || !w->route.waiting) continue;
     // Hand the stream over directly, so no later source overtakes the waiter while it is
@@ -768,7 +768,7 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
   }
   r = InboundRoute{};
   // As a stream destination: its waiting sources read on (and find it gone).
-  std::deque<uint64_t> waiters;
+  std::vector<uint64_t> waiters;
   waiters.swap(conn.stream_waiters);
   conn.stream_owner = 0;
   for (uint64_t id : waiters) {
