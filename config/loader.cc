@@ -303,25 +303,34 @@ class Loader {
     });
   }
 
-  void LoadListen(const Ctx& x, std::vector<ListenConfig>* listen) {
-    if (x.value.IsNull()) return;  // reported as "must have at least one entry"
+  /// Calls `load` for each item of the sequence at `x` (path "key[i]", its own line). A null
+  /// value is an empty sequence; anything else but a sequence is reported.
+  template <typename Load>
+  void ForEachItem(const Ctx& x, Load&& load) {
+    if (x.value.IsNull()) return;
     if (!x.value.IsSequence()) {
       Invalid(x, "expected a sequence, got " + Describe(x.value));
       return;
     }
     for (size_t i = 0; i < x.value.size(); ++i) {
       YAML::Node item = x.value[i];
-      std::string item_path = x.path + "[" + std::to_string(i) + "]";
-      int item_line = LineOfNode(item, x.line);
-      where_->SetLine(item_path, item_line);
+      Ctx y{item, x.path + "[" + std::to_string(i) + "]", LineOfNode(item, x.line)};
+      where_->SetLine(y.path, y.line);
+      load(y);
+    }
+  }
+
+  void LoadListen(const Ctx& x, std::vector<ListenConfig>* listen) {
+    // A null value is reported as "must have at least one entry".
+    ForEachItem(x, [&](const Ctx& y) {
       listen->emplace_back();
       ListenConfig* l = &listen->back();
-      LoadMap(item, item_path, item_line, false, {
+      LoadMap(y.value, y.path, y.line, false, {
           StringField("address", &l->address),
           UnsignedField("port", &l->port),
-          {"transport", [this, l](const Ctx& y) { LoadTransport(y, &l->transport); }},
+          {"transport", [this, l](const Ctx& z) { LoadTransport(z, &l->transport); }},
       });
-    }
+    });
   }
 
   void LoadTransport(const Ctx& x, Transport* out) {
@@ -401,20 +410,11 @@ class Loader {
   /// A sequence of host names or patterns, lower-cased. A null value is an empty list. An
   /// item that is not a string is reported and kept as "" so indexes match the file.
   void LoadHostList(const Ctx& x, std::vector<std::string>* out) {
-    if (x.value.IsNull()) return;
-    if (!x.value.IsSequence()) {
-      Invalid(x, "expected a sequence, got " + Describe(x.value));
-      return;
-    }
-    for (size_t i = 0; i < x.value.size(); ++i) {
-      YAML::Node item = x.value[i];
-      std::string item_path = x.path + "[" + std::to_string(i) + "]";
-      int item_line = LineOfNode(item, x.line);
-      where_->SetLine(item_path, item_line);
+    ForEachItem(x, [&](const Ctx& y) {
       out->emplace_back();
-      String(Ctx{item, item_path, item_line}, &out->back());
+      String(y, &out->back());
       out->back() = ToLower(out->back());
-    }
+    });
   }
 
   /// peers.hosts: host name -> sequence of "address[:port]" strings, in file order. Names are
@@ -450,22 +450,15 @@ class Loader {
   }
 
   void LoadHostAddresses(const Ctx& x, std::vector<StaticHostAddress>* out) {
-    if (x.value.IsNull()) return;  // reported as "must have at least one entry"
-    if (!x.value.IsSequence()) {
-      Invalid(x, "expected a sequence, got " + Describe(x.value));
-      return;
-    }
-    for (size_t i = 0; i < x.value.size(); ++i) {
-      YAML::Node item = x.value[i];
-      Ctx y{item, x.path + "[" + std::to_string(i) + "]", LineOfNode(item, x.line)};
-      where_->SetLine(y.path, y.line);
+    // A null value is reported as "must have at least one entry".
+    ForEachItem(x, [&](const Ctx& y) {
       out->emplace_back();
       std::string text;
       String(y, &text);
-      if (where_->Invalid(y.path)) continue;
+      if (where_->Invalid(y.path)) return;
       std::string problem = ParseHostAddress(text, &out->back());
       if (!problem.empty()) Invalid(y, problem);
-    }
+    });
   }
 
   /// YAML 1.2 core schema booleans only (not yes/no/on/off).
