@@ -1,8 +1,11 @@
-// Connection: libuv socket I/O, OpenSSL over memory BIOs, framer feeding, outbound queue with
-// watermarks. One write in flight at a time; the next batch starts from the write callback.
+// Connection: libuv socket I/O, OpenSSL over socket-buffer BIOs (tls_bio.h), framer feeding,
+// outbound queue with watermarks. One write in flight at a time; the next batch starts from the
+// write callback.
 #include "relay/connection.h"
 
 #include <cstring>
+
+#include "relay/tls_bio.h"
 
 #include <openssl/err.h>
 #include <spdlog/spdlog.h>
@@ -17,8 +20,12 @@ char g_read_buffer[kReadBufferSize];
 /// Plaintext out of SSL_read, also consumed synchronously.
 constexpr size_t kPlainBufferSize = 16 * 1024;
 char g_plain_buffer[kPlainBufferSize];
-/// Ciphertext batch size for one socket write.
-constexpr size_t kMaxWriteBatch = 256 * 1024;
+/// Send() encrypts a slice at least this long at once instead of collecting it for the turn's
+/// batch: it fills whole TLS records by itself, and copying it first would cost a pass over
+/// every body byte.
+constexpr size_t kEncryptAtOnceBytes = 4096;
+/// The largest plaintext OpenSSL puts in one TLS record.
+constexpr size_t kMaxRecordPlaintext = 16384;
 
 std::string PeerName(uv_tcp_t* tcp, std::string* ip) {
   sockaddr_storage ss{};
@@ -57,14 +64,19 @@ Connection::Connection(uv_loop_t* loop, uint64_t id, SSL_CTX* ssl_ctx, Connectio
   tcp_.data = this;
   if (ssl_ctx != nullptr) {
     ssl_ = SSL_new(ssl_ctx);
-    rbio_ = BIO_new(BIO_s_mem());
-    wbio_ = BIO_new(BIO_s_mem());
-    BIO_set_mem_eof_return(rbio_, -1);
-    SSL_set_bio(ssl_, rbio_, wbio_);
-    if (outbound_) {
-      SSL_set_connect_state(ssl_);
+    BIO* rbio = NewTlsInputBio(&tls_input_);
+    BIO* wbio = NewTlsOutputBio(&out_cipher_);
+    if (ssl_ == nullptr || rbio == nullptr || wbio == nullptr) {
+      BIO_free(rbio);
+      BIO_free(wbio);
+      tls_setup_failed_ = true;  // Accept/Connect refuse: never fall back to plaintext
     } else {
-      SSL_set_accept_state(ssl_);
+      SSL_set_bio(ssl_, rbio, wbio);
+      if (outbound_) {
+        SSL_set_connect_state(ssl_);
+      } else {
+        SSL_set_accept_state(ssl_);
+      }
     }
   }
   opened_ms = uv_now(loop_);
@@ -78,6 +90,7 @@ Connection::~Connection() {
 int Connection::Accept(uv_stream_t* server) {
   int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
   if (rc != 0) return rc;
+  if (tls_setup_failed_) return UV_ENOMEM;
   uv_tcp_nodelay(&tcp_, 1);
   tcp_connected_ = true;
   peer_ = PeerName(&tcp_, &peer_ip_);
@@ -93,6 +106,10 @@ void Connection::Connect(std::vector<sockaddr_storage> addresses, std::vector<st
   address_texts_ = std::move(address_texts);
   peer_ = std::move(name);
   next_address_ = 0;
+  if (tls_setup_failed_) {
+    Close("out of memory setting up TLS");
+    return;
+  }
   TryNextAddress();
 }
 
@@ -193,12 +210,10 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 }
 
 void Connection::HandleCiphertext(const char* data, size_t len) {
-  // A memory BIO grows as needed; BIO_write on it only fails on allocation failure.
-  if (BIO_write(rbio_, data, static_cast<int>(len)) != static_cast<int>(len)) {
-    Close("out of memory buffering TLS input");
-    return;
-  }
+  // SSL_read takes the bytes straight from the read buffer; a pause leaves the rest held.
+  tls_input_.fresh = std::string_view(data, len);
   DrainTls();
+  tls_input_.KeepUnread();
 }
 
 void Connection::DrainTls() {
@@ -301,8 +316,17 @@ void Connection::Send(std::string_view bytes) {
     return;
   }
   if (ssl_ != nullptr) {
-    // Collected and encrypted once per loop turn: a head, body bytes, an end-line and the
-    // responses sent meanwhile share TLS records instead of one record per call.
+    if (bytes.size() >= kEncryptAtOnceBytes) {
+      // Body bytes: encrypted now, after what this turn collected so far (order kept).
+      if (!tls_pending_.empty() && !EncryptPlain(tls_pending_)) return;
+      tls_pending_.clear();
+      if (!EncryptPlain(bytes)) return;
+      Flush();
+      CheckWatermarks();
+      return;
+    }
+    // Collected and encrypted once per loop turn: a head, an end-line and the responses sent
+    // meanwhile share TLS records instead of one record per call.
     tls_pending_.append(bytes);
     if (!encrypt_scheduled_) {
       encrypt_scheduled_ = true;
@@ -310,62 +334,49 @@ void Connection::Send(std::string_view bytes) {
     }
     CheckWatermarks();
     return;
-  } else {
-    out_plain_.append(bytes);
   }
+  out_plain_.append(bytes);
   Flush();
   CheckWatermarks();
+}
+
+bool Connection::EncryptPlain(std::string_view plain) {
+  while (!plain.empty()) {
+    size_t n = std::min(plain.size(), kMaxRecordPlaintext);
+    int rc = SSL_write(ssl_, plain.data(), static_cast<int>(n));
+    if (rc <= 0) {
+      ERR_clear_error();
+      tls_pending_.clear();
+      Close("TLS write failed");
+      return false;
+    }
+    plain.remove_prefix(static_cast<size_t>(rc));
+  }
+  return true;
 }
 
 void Connection::EncryptPending() {
   encrypt_scheduled_ = false;
   if (closing_ || tls_pending_.empty()) return;
-  size_t off = 0;
-  while (off < tls_pending_.size()) {
-    size_t n = std::min<size_t>(tls_pending_.size() - off, 16384);
-    int rc = SSL_write(ssl_, tls_pending_.data() + off, static_cast<int>(n));
-    if (rc <= 0) {
-      ERR_clear_error();
-      tls_pending_.clear();
-      Close("TLS write failed");
-      return;
-    }
-    off += static_cast<size_t>(rc);
-  }
+  if (!EncryptPlain(tls_pending_)) return;
   std::string().swap(tls_pending_);  // an idle connection keeps no buffer (one malloc per turn otherwise)
   Flush();
   CheckWatermarks();
 }
 
 uint64_t Connection::pending_bytes() const {
-  uint64_t queued = (ssl_ != nullptr ? BIO_ctrl_pending(wbio_) : 0) + out_plain_.size() + tls_pending_.size();
-  return queued + in_flight_.size();
+  return out_cipher_.size() + out_plain_.size() + tls_pending_.size() + in_flight_.size();
 }
 
 void Connection::Flush() {
   if (write_in_flight_ || closing_ || attempt_closing_) return;
   if (outbound_ && ssl_ == nullptr && !established_) return;
+  // TLS: ciphertext only (out_plain_ holds plaintext queued until the handshake is done).
+  std::string& ready = ssl_ != nullptr ? out_cipher_ : out_plain_;
+  if (ready.empty()) return;
+  // The whole queue goes in one write; the buffers swap, so nothing is copied.
   in_flight_.clear();
-  if (ssl_ != nullptr) {
-    size_t avail = BIO_ctrl_pending(wbio_);
-    if (avail == 0) return;
-    size_t take = std::min(avail, kMaxWriteBatch);
-    in_flight_.resize(take);
-    int n = BIO_read(wbio_, in_flight_.data(), static_cast<int>(take));
-    if (n <= 0) {
-      in_flight_.clear();
-      return;
-    }
-    in_flight_.resize(static_cast<size_t>(n));
-  } else {
-    if (out_plain_.empty()) return;
-    if (out_plain_.size() <= kMaxWriteBatch) {
-      in_flight_.swap(out_plain_);
-    } else {
-      in_flight_.assign(out_plain_, 0, kMaxWriteBatch);
-      out_plain_.erase(0, kMaxWriteBatch);
-    }
-  }
+  in_flight_.swap(ready);
   uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
   write_req_.data = this;
   int rc = uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, &Connection::OnWrite);
@@ -392,6 +403,16 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   if (self->close_after_flush_ && self->pending_bytes() == 0) {
     self->Close(self->close_reason_pending_);
   }
+}
+
+void Connection::ReleaseIdleBuffers(uint64_t now_ms, uint64_t quiet_ms) {
+  if (write_in_flight_ || now_ms - last_activity_ms_ < quiet_ms) return;
+  // Cleared buffers keep their capacity while traffic flows (no allocation per write); a
+  // quiet connection gives it back.
+  if (out_cipher_.empty()) std::string().swap(out_cipher_);
+  if (in_flight_.empty()) std::string().swap(in_flight_);
+  if (held_plain_.empty()) std::string().swap(held_plain_);
+  if (tls_input_.size() == 0) std::string().swap(tls_input_.held);
 }
 
 void Connection::CheckWatermarks() {

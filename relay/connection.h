@@ -1,4 +1,4 @@
-// One accepted TCP or TLS connection: socket (libuv), TLS over memory BIOs (OpenSSL), the MSRP
+// One accepted TCP or TLS connection: socket (libuv), TLS over socket-buffer BIOs (OpenSSL), the MSRP
 // framer, the outbound byte queue with high/low watermarks, and a counted read pause.
 //
 // Lifetime:
@@ -19,6 +19,7 @@
 #include "common/framer.h"
 #include "relay/counters.h"
 #include "relay/inbound_route.h"
+#include "relay/tls_bio.h"
 
 namespace msrp::relay {
 
@@ -99,6 +100,10 @@ class Connection : private Framer::Sink {
   /// starts writing it. Called by the handler from the loop (ScheduleEncrypt).
   void EncryptPending();
 
+  /// Frees the capacity of empty I/O buffers when nothing was read or written for `quiet_ms`
+  /// (ms) before `now_ms` (loop time). Called from the Server's tick.
+  void ReleaseIdleBuffers(uint64_t now_ms, uint64_t quiet_ms);
+
   /// Asks the handler to call back from the loop (ScheduleProcess), e.g. to finish work
   /// deferred while the connection waited for another one.
   void RequestProcess() { handler_->ScheduleProcess(*this); }
@@ -177,6 +182,9 @@ class Connection : private Framer::Sink {
   void DrainTls();  ///< SSL_read plaintext into the framer while not paused
   void FeedPlain(std::string_view plain);
   void FeedFramer(std::string_view plain);  ///< into the framer; keeps what a pause left unread
+  /// TLS: SSL_write of `plain` into out_cipher_, in records of up to 16 KiB. False when
+  /// OpenSSL failed and the connection is closing.
+  bool EncryptPlain(std::string_view plain);
   void Flush();     ///< starts a socket write when none is in flight
   void CheckWatermarks();
 
@@ -186,8 +194,9 @@ class Connection : private Framer::Sink {
   uv_tcp_t tcp_;
   uv_write_t write_req_;
   SSL* ssl_ = nullptr;
-  BIO* rbio_ = nullptr;  ///< ciphertext from the socket, owned by ssl_
-  BIO* wbio_ = nullptr;  ///< ciphertext to the socket, owned by ssl_
+  TlsInput tls_input_;      ///< TLS: ciphertext read from the socket, not yet taken by SSL_read
+  std::string out_cipher_;  ///< TLS: records written by OpenSSL, not yet handed to libuv
+  bool tls_setup_failed_ = false;  ///< SSL_new or a BIO failed (out of memory): never used
   Framer framer_;
   QueueLimits queue_limits_;
   uint16_t listener_port_;
@@ -205,9 +214,9 @@ class Connection : private Framer::Sink {
   bool outbound_ = false;
   bool established_ = false;
   bool tls_failed_ = false;
-  bool attempt_closing_ = false;
+  bool attempt_closing_ = false;      ///< the handle of a failed connect attempt is closing
   bool tcp_connected_ = false;        ///< accepted, or an outbound connect succeeded
-  bool received_app_data_ = false;    ///< TLS: the peer sent application data      ///< the handle of a failed connect attempt is closing
+  bool received_app_data_ = false;    ///< TLS: the peer sent application data
   uv_connect_t connect_req_{};
   std::vector<sockaddr_storage> addresses_;  ///< outbound: addresses to try, in order
   std::vector<std::string> address_texts_;

@@ -20,6 +20,8 @@ namespace msrp::relay {
 
 namespace {
 constexpr uint64_t kTickMs = 200;
+/// A connection with no I/O for this long (ms) gives back its buffers' capacity.
+constexpr uint64_t kBufferQuietMs = 1000;
 
 /// Descriptors open in this process (/proc/self/fd, not counting the one used to list it);
 /// UINT64_MAX when none was left to list them (EMFILE/ENFILE), 0 when unreadable otherwise.
@@ -318,6 +320,7 @@ void Server::Tick() {
   std::vector<std::pair<Connection*, std::string>> to_close;
   for (auto& [id, conn] : ctx_.connections) {
     if (conn->closing()) continue;
+    conn->ReleaseIdleBuffers(now, kBufferQuietMs);
     uint64_t age = now - conn->opened_ms;
     const bool pooled = next_hops_.Contains(*conn);
     if (conn->outbound()) {
