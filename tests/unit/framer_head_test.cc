@@ -277,5 +277,35 @@ TEST_CASE("F-05, E-01: header lines without a colon or with an invalid name are 
   }
 }
 
+TEST_CASE("F-17: a response ending in '+' or '#', or carrying a body, is framed but marked malformed; a request is not") {
+  struct Case {
+    std::string wire;
+    const char* reason;
+  };
+  const std::string body_response = "MSRP abcd 200 OK\r\nTo-Path: " + std::string(kFromPath) + "\r\nFrom-Path: " +
+                                    std::string(kToPath) + "\r\nContent-Type: text/plain\r\n\r\nbody\r\n-------abcd$\r\n";
+  for (const Case& c : {Case{BodilessWire("MSRP abcd 200 OK", "abcd", "", '+'), "response end-line flag is not '$'"},
+                        Case{BodilessWire("MSRP abcd 481", "abcd", "", '#'), "response end-line flag is not '$'"},
+                        Case{body_response, "response with a body"}}) {
+    INFO(c.wire);
+    RecordingSink sink = FrameChecked(c.wire);
+    REQUIRE(sink.errors.empty());
+    REQUIRE(sink.messages.size() == 1);
+    CHECK_FALSE(sink.messages[0].head.is_request);
+    CHECK(sink.messages[0].head.malformed == c.reason);
+    CHECK(CheckHeaderOrder(sink.messages[0].head) == std::optional<std::string>(c.reason));
+    CHECK(sink.messages[0].ended);
+  }
+  // The same flags on a bodiless request are a chunk's continuation flags, not an error.
+  for (char flag : {'+', '#'}) {
+    RecordingSink sink = FrameChecked(BodilessWire("MSRP abcd SEND", "abcd", "", flag));
+    REQUIRE(sink.messages.size() == 1);
+    CHECK(sink.messages[0].head.malformed.empty());
+  }
+  RecordingSink ok = FrameChecked(BodilessWire("MSRP abcd 200 OK", "abcd"));
+  REQUIRE(ok.messages.size() == 1);
+  CHECK(ok.messages[0].head.malformed.empty());
+}
+
 }  // namespace
 }  // namespace msrp
