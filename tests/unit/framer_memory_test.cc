@@ -72,9 +72,6 @@ using framer_recorder::SplitRng;
 using Kind = Event::Kind;
 using namespace framer_wire;
 
-using framer_recorder::SplitRng;
-using Kind = Event::Kind;
-
 /// Counts heap allocations made between construction and Stop().
 class AllocationWindow {
  public:
@@ -86,6 +83,8 @@ class AllocationWindow {
   ~AllocationWindow() { g_track_allocations = false; }
   void Stop() { g_track_allocations = false; }
   size_t count() const { return g_allocation_count; }
+  size_t largest() const { return g_largest_allocation; }
+};
 
 /// Sink for the big-body test: checks body bytes against the generator without allocating.
 class StreamingSink : public Framer::Sink {

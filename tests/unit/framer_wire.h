@@ -124,7 +124,7 @@ inline FrameError ExpectFrameError(std::string_view wire, std::string_view reaso
   RecordingSink sink;
   Framer framer(&sink, limits);
   framer.Feed(wire);
-  INFO("wire: ", Describe({Event{Kind::kBody, std::string(wire)}}));
+  INFO("wire: ", Describe({Event{Event::Kind::kBody, std::string(wire)}}));
   INFO(Describe(sink.events));
   CHECK(framer.failed());
   REQUIRE(sink.errors.size() == 1);
