@@ -189,6 +189,14 @@ bool Framer::HandleHeaderLine(std::string_view line) {
 
 void Framer::FinishHead(bool has_body, EndFlag bodiless_flag) {
   head_.has_body = has_body;
+  // F-17: responses are never chunked: no body, and the end-line flag is always '$'.
+  if (!head_.is_request && head_.malformed.empty()) {
+    if (has_body) {
+      head_.malformed = "response with a body";
+    } else if (bodiless_flag != EndFlag::kComplete) {
+      head_.malformed = "response end-line flag is not '$'";
+    }
+  }
   head_bytes_ = 0;
   // An idle connection keeps no large line buffer from an earlier long header (memory bound).
   if (line_.capacity() > 1024) {

@@ -449,6 +449,11 @@ void Forwarder::Account(const InboundRoute& r) {
 void Forwarder::OnResponseHead(Connection& conn, MessageHead& head) {
   conn.route = InboundRoute{};
   conn.route.kind = InboundRoute::Kind::kDiscard;  // responses carry no body (F-17)
+  if (auto bad = CheckHeaderOrder(head)) {
+    // an unparseable response is dropped; its transaction still waits for a good one.
+    SPDLOG_DEBUG("[c{}] malformed response {} dropped: {}", conn.id(), head.tid, LogSafe(*bad, 200));
+    return;
+  }
   PendingTransaction txn = ctx_.transactions.Take(conn.id(), head.tid);
   if (txn.out_tid.empty()) {
     SPDLOG_DEBUG("[c{}] response {} {} for no pending transaction: dropped", conn.id(), head.status, head.tid);
@@ -466,7 +471,7 @@ void Forwarder::OnResponseHead(Connection& conn, MessageHead& head) {
   if (src == nullptr) return;
   auto to_value = head.Value("To-Path");
   auto from_value = head.Value("From-Path");
-  if (!to_value || !from_value || CheckHeaderOrder(head)) return;  // unparseable -> drop
+  if (!to_value || !from_value) return;  // unparseable -> drop
   auto to = ParsePathRaw(*to_value);
   if (!to.ok() || to.value().size() <= txn.hops.size()) return;
   const ParsedPath& tp = to.value();

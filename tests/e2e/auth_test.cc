@@ -1,5 +1,5 @@
 // End-to-end tests of AUTH and HTTP Digest (RFC 4976 §5.1, §6.3, §9.1; requirement IDs A-*,
-// U-07, U-09, BR-07, BR-15, BR-16, BR-17 from shared/rfc/rfc-digest.md and known-faults.md).
+// U-07, U-09, S-03, BR-07, BR-15, BR-16, BR-17 from shared/rfc/rfc-digest.md and known-faults.md).
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -401,6 +401,70 @@ TEST_CASE("S-09, A-05: Use-Path tokens, nonces and passwords stay out of info-le
   CHECK(log.find("alicepw") == std::string::npos);
   CHECK(log.find(*s.body) == std::string::npos);
   CHECK(log.find(ra.challenge.Header("WWW-Authenticate").value_or("?")) == std::string::npos);
+}
+
+TEST_CASE("S-03, A-05, A-07: no Use-Path without a Digest over a nonce this relay issued and "
+          "method AUTH") {
+  RelayProcess relay;
+  auto c = relay.Connect("alice");
+  auto [nonce, opaque] = GetChallenge(*c, kNoPort);
+  const std::string ha1 = Md5Hex("alice:relay.test:alicepw");
+  const std::string cnonce = RandomAlnum(12);
+  std::string used_nonce = nonce, response;
+  SUBCASE("a nonce the client made up, with a correct digest over it") {
+    used_nonce = RandomAlnum(40);
+    response = DigestResponse(ha1, used_nonce, "00000001", cnonce, kNoPort);
+  }
+  SUBCASE("the issued nonce, digest with A2 over SEND instead of AUTH") {
+    response = Md5Hex(ha1 + ":" + nonce + ":00000001:" + cnonce + ":auth:" +
+                      Md5Hex(std::string("SEND:") + kNoPort));
+  }
+  SUBCASE("the issued nonce, digest over the password hash of another user") {
+    response = DigestResponse(Md5Hex("bob:relay.test:bobpw"), nonce, "00000001", cnonce, kNoPort);
+  }
+  std::string authz = "Digest username=\"alice\", realm=\"relay.test\", nonce=\"" + used_nonce +
+                      "\", qop=auth, nc=00000001, cnonce=\"" + cnonce + "\", response=\"" +
+                      response + "\", opaque=\"" + opaque + "\"";
+  Frame r = c->SendAuth(NewTid(), kNoPort, {{"Authorization", authz}});
+  CHECK_MESSAGE(r.status == 401, r.Describe());
+  CHECK(r.CountHeader("Use-Path") == 0);
+  CHECK(r.CountHeader("Authentication-Info") == 0);
+  CHECK(r.CountHeader("WWW-Authenticate") == 1);
+  // The same client, answering the challenge correctly, gets its Use-Path.
+  CHECK_FALSE(c->Authenticate("alice", "alicepw").use_path.empty());
+}
+
+TEST_CASE("A-01, R-12, R-20: an AUTH whose To-Path goes past this relay's host is not answered "
+          "here: through a session it is forwarded and its 401 mapped back") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  // A's AUTH to B (a relay-like endpoint behind UB) travels like any non-SEND request.
+  std::string tid_a = NewTid();
+  std::string sent = EncodeFrame(tid_a, "AUTH",
+                                 {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
+                                  {"From-Path", p.a.uri()}},
+                                 std::nullopt);
+  p.a->Write(sent);
+  Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded AUTH");
+  CHECK(IsFreshRelayTid(got.tid, tid_a));
+  CHECK_BYTES(got.raw, ExpectedSendAtPeer(sent, got.tid, p.a, p.b));
+  CHECK_SILENT(*p.a.client, 300);  // the relay neither challenges nor accepts it
+  const std::string www = "Digest realm=\"b.example.com\", nonce=\"n0nce\", qop=\"auth\"";
+  p.b->Write(BuildResponse(got.tid, 401, "Unauthorized", {p.b.use_path, p.a.use_path, p.a.uri()},
+                           {p.b.uri()}, {{"WWW-Authenticate", www}}));
+  Frame back = p.a->ReadFrame(kFrameTimeout, "B's 401, mapped back");
+  CHECK_BYTES(back.raw, BuildResponse(tid_a, 401, "Unauthorized", {p.a.uri()},
+                                      {p.a.use_path, p.b.use_path, p.b.uri()},
+                                      {{"WWW-Authenticate", www}}));
+
+  // The relay's host URI followed by another hop: not an AUTH for us, and no session to
+  // forward through (E-05).
+  std::string tid = NewTid();
+  Frame r = p.a->SendAuthPath(tid, {kNoPort, "msrps://other.example.com:2855/x1;tcp"}, {});
+  CHECK(r.StartLine() == "MSRP " + tid + " 481 Session Does Not Exist");
+  CHECK(r.CountHeader("WWW-Authenticate") == 0);
+  CHECK_SILENT(*p.b.client, 300);
+  RequireRelayStillWorks(relay);
 }
 
 }  // namespace msrp::test

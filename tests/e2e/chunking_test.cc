@@ -1,6 +1,7 @@
 // End-to-end tests of chunking and stream framing (RFC 4975 §5.1, §7.1, §7.1.1; RFC 4976 §6.4.1):
 // interrupted/aborted chunks, opaque binary bodies with end-line look-alikes, octet-by-octet
-// writes and pipelining (F-09, F-10, R-16, R-17, BR-09, BR-19, BR-20, BR-21, BR-23).
+// writes and pipelining, the relay's own end-line inside a body, duplicated chunks (F-09, F-10,
+// F-11, R-16, R-17, R-24, BR-09, BR-19, BR-20, BR-21, BR-23).
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -259,6 +260,83 @@ TEST_CASE("BR-20: a response and a request written back-to-back in one write are
                                         {p.a.use_path, p.b.use_path, p.b.uri()}, true));
   problems = CheckRelay200(p.b->ReadFrame(), s2.tid, p.b);
   CHECK_MESSAGE(problems.empty(), problems);
+}
+
+TEST_CASE("F-11: a body holding the relay's own downstream end-line is cut there with '+' and "
+          "continues in a new chunk with another tid and the Byte-Range moved on") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  const std::string first = "first part, streamed before the look-alike";
+  const std::string tail = "tail after the look-alike";
+  SendSpec s = SendBetween(p.a, p.b, "");
+  s.byte_range = "1-*/*";  // the body's size depends on the relay's tid, learnt below
+  std::string head = BuildSend(s);
+  head.resize(head.find("\r\n\r\n") + 4);
+  // The relay streams the head with the first body octets, so B learns the relay's tid T
+  // before A writes the rest of the body.
+  p.a->Write(head + first);
+  std::string partial = p.b->ReadPartial("\r\n\r\n" + first);
+  REQUIRE(partial.rfind("MSRP ", 0) == 0);
+  const std::string relay_tid = partial.substr(5, partial.find(' ', 5) - 5);
+  REQUIRE(IsFreshRelayTid(relay_tid, s.tid));
+  const std::string lookalike = "\r\n-------" + relay_tid + "$\r\n";
+  s.body = first + lookalike + tail;
+  const std::string sent = BuildSend(s);
+  REQUIRE(sent.rfind(head + first, 0) == 0);
+  p.a->Write(std::string_view(sent).substr(head.size() + first.size()));
+
+  std::string problems = CheckRelay200(p.a->ReadFrame(), s.tid, p.a);
+  CHECK_MESSAGE(problems.empty(), problems);
+  Frame g1 = p.b->ReadFrame(kFrameTimeout, "the piece cut before the look-alike");
+  Frame g2 = p.b->ReadFrame(kFrameTimeout, "the piece holding the look-alike");
+  SendSpec piece1 = s;
+  piece1.body = first;
+  piece1.flag = '+';
+  SendSpec piece2 = s;
+  piece2.body = lookalike + tail;
+  piece2.byte_range = std::to_string(first.size() + 1) + "-*/*";
+  CHECK(g1.tid == relay_tid);
+  CHECK_BYTES(g1.raw, ExpectedSendAtPeer(BuildSend(piece1), relay_tid, p.a, p.b));
+  CHECK(IsFreshRelayTid(g2.tid, relay_tid));
+  CHECK(g2.tid != s.tid);
+  CHECK_BYTES(g2.raw, ExpectedSendAtPeer(BuildSend(piece2), g2.tid, p.a, p.b));
+  CHECK(g1.body + g2.body == *s.body);
+  p.b->Write(BuildResponse(g1.tid, 200, "OK", {p.b.use_path}, {p.b.uri()}) +
+             BuildResponse(g2.tid, 200, "OK", {p.b.use_path}, {p.b.uri()}));
+  CHECK_SILENT(*p.a.client, 500);
+  CHECK_SILENT(*p.b.client, 100);
+}
+
+TEST_CASE("R-24: a duplicated chunk and an overlapping chunk are forwarded as they come") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  const std::string message = "0123456789abcdefghij";
+  SendSpec c1 = SendBetween(p.a, p.b, message.substr(0, 10));
+  c1.byte_range = "1-10/20";
+  c1.flag = '+';
+  SendSpec dup = c1;  // the same chunk again, as a sender retrying after a failure would
+  dup.tid = NewTid();
+  SendSpec overlap = c1;  // octets 6..20: 6..10 a second time
+  overlap.tid = NewTid();
+  overlap.byte_range = "6-20/20";
+  overlap.body = message.substr(5);
+  overlap.flag = '$';
+  std::vector<std::string> sent{BuildSend(c1), BuildSend(dup), BuildSend(overlap)};
+  p.a->Write(sent[0] + sent[1] + sent[2]);
+  std::set<std::string> tids;
+  for (const std::string& chunk : sent) {
+    Frame got = p.b->ReadFrame(kFrameTimeout, "a forwarded chunk");
+    CHECK_BYTES(got.raw, ExpectedSendAtPeer(chunk, got.tid, p.a, p.b));
+    tids.insert(got.tid);
+    p.b->Write(BuildResponse(got.tid, 200, "OK", {p.b.use_path}, {p.b.uri()}));
+  }
+  CHECK(tids.size() == 3);
+  for (const std::string& tid : {c1.tid, dup.tid, overlap.tid}) {
+    std::string problems = CheckRelay200(p.a->ReadFrame(), tid, p.a);
+    CHECK_MESSAGE(problems.empty(), problems);
+  }
+  CHECK_SILENT(*p.a.client, 500);
+  CHECK_SILENT(*p.b.client, 100);
 }
 
 }  // namespace msrp::test

@@ -1,6 +1,6 @@
 // End-to-end tests with hostile or broken input (RFC 4975 §9, §10.2, §14.5; RFC 4976 §6.1):
 // malformed frames get 400 or a closed connection, limits hold, the relay survives and keeps
-// serving fresh clients (F-01, F-02, F-04, F-05, F-12, F-16, E-01, S-07, R-19, BR-05, BR-10).
+// serving fresh clients (F-01, F-02, F-04, F-05, F-12, F-16, F-17, E-01, S-07, R-19, BR-05, BR-10).
 #include <doctest/doctest.h>
 
 #include <poll.h>
@@ -300,6 +300,31 @@ TEST_CASE("C-05, S-06: a TCP connection that never starts TLS is closed after ha
   }
   close(fd);
   CHECK_MESSAGE(closed, "a TCP connection without a TLS handshake stayed open 8 s (handshake_timeout 2 s)");
+  RequireRelayStillWorks(relay);
+}
+
+TEST_CASE("R-19, F-17: a response ending in '+' or '#' is dropped and the transaction still "
+          "takes the proper response") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  std::string tid_a = NewTid();
+  p.a->Write(EncodeFrame(tid_a, "NICKNAME",
+                         {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
+                          {"From-Path", p.a.uri()},
+                          {"Use-Nickname", "\"Alice\""}},
+                         std::nullopt));
+  Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded NICKNAME");
+  const std::vector<std::string> back_to{p.b.use_path, p.a.use_path, p.a.uri()};
+  for (char flag : {'+', '#'}) {
+    p.b->Write(EncodeFrame(got.tid, "425 Nickname reserved",
+                           {{"To-Path", JoinPath(back_to)}, {"From-Path", p.b.uri()}}, std::nullopt,
+                           flag));
+  }
+  CHECK_SILENT(*p.a.client, 800);
+  p.b->Write(BuildResponse(got.tid, 200, "OK", back_to, {p.b.uri()}));
+  Frame back = p.a->ReadFrame(kFrameTimeout, "B's proper 200, mapped back");
+  CHECK_BYTES(back.raw, BuildResponse(tid_a, 200, "OK", {p.a.uri()},
+                                      {p.a.use_path, p.b.use_path, p.b.uri()}));
   RequireRelayStillWorks(relay);
 }
 

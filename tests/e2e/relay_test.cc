@@ -1,6 +1,6 @@
 // End-to-end tests of forwarding through the relay (RFC 4976 §3, §6.2-6.4; RFC 4975 §7):
 // path rewriting, fresh tids, non-SEND methods, error responses and token binding (R-*, S-*,
-// E-05, C-10, C-12, BR-01, BR-06, BR-13, BR-30).
+// E-02, E-05, E-07, E-08, C-10, C-12, BR-01, BR-06, BR-13, BR-30).
 #include <doctest/doctest.h>
 
 #include <set>
@@ -180,8 +180,8 @@ TEST_CASE("R-22, R-07, S-01: a SEND whose To-Path[0] is not this relay gets 403 
   RequireRelayStillWorks(relay);
 }
 
-TEST_CASE("S-01, S-02, R-02: a valid token used outward from a foreign connection gets 403 and "
-          "nothing is delivered") {
+TEST_CASE("S-01, S-02, R-02, E-08: a valid token used outward from a foreign connection gets 403 "
+          "and nothing is delivered") {
   RelayProcess relay;
   PeerPair p = AuthenticatedPair(relay);
   std::unique_ptr<MsrpClient> owned;
@@ -321,6 +321,126 @@ TEST_CASE("BR-01, A-11: many sessions all resolve (30 clients, messages around a
     }
   }
   for (auto& pe : peers) CHECK_SILENT(*pe.client, 20);
+}
+
+namespace {
+
+// `uri` with the case of every letter of its session-id swapped (a different session-id, U-05).
+std::string SwapSessionCase(std::string uri) {
+  size_t slash = uri.find('/', uri.find("://") + 3);
+  size_t semi = uri.find(';', slash);
+  for (size_t i = slash + 1; i < semi; ++i) {
+    char& c = uri[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return uri;
+}
+
+// `uri` with its scheme, host and transport upper-cased (the same URI by U-02, U-03, U-05).
+std::string UpperCaseAroundSession(std::string uri) {
+  size_t slash = uri.find('/', uri.find("://") + 3);
+  size_t semi = uri.find(';', slash);
+  for (size_t i = 0; i < uri.size(); ++i) {
+    if (i > slash && i < semi) continue;
+    if (uri[i] >= 'a' && uri[i] <= 'z') uri[i] = static_cast<char>(uri[i] - 'a' + 'A');
+  }
+  return uri;
+}
+
+}  // namespace
+
+TEST_CASE("R-01, U-02, U-03, U-05: To-Path[0] is compared with the relay's URIs by the RFC 4975 "
+          "rules, and the URI as received goes onto From-Path") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  const std::string upper = UpperCaseAroundSession(p.a.use_path);
+  REQUIRE(upper != p.a.use_path);
+  SendSpec s = SendBetween(p.a, p.b, "case-insensitive scheme, host and transport");
+  s.to_path = {upper, p.b.use_path, p.b.uri()};
+  std::string sent = BuildSend(s);
+  p.a->Write(sent);
+  Frame ok = p.a->ReadFrame(kFrameTimeout, "the relay's 200");
+  CHECK(ok.StartLine() == "MSRP " + s.tid + " 200 OK");
+  REQUIRE(ok.headers.size() >= 2);
+  CHECK(ok.headers[1] == std::make_pair(std::string("From-Path"), upper));
+  Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded SEND");
+  CHECK_BYTES(got.raw, ExpectedForward(sent, got.tid, {p.b.uri()},
+                                       {p.b.use_path, upper, p.a.uri()}, true));
+  p.b->Write(BuildResponse(got.tid, 200, "OK", {p.b.use_path}, {p.b.uri()}));
+  CHECK_SILENT(*p.a.client, 300);
+
+  // Not the same URI: another session-id case (U-05), msrp: for msrps: (U-02), no port (U-04).
+  std::string scheme_swapped = "msrp" + p.a.use_path.substr(5);
+  std::string portless = p.a.use_path;
+  size_t colon = portless.find(':', portless.find("://") + 3);
+  portless.erase(colon, portless.find('/', colon) - colon);
+  for (const std::string& other : {SwapSessionCase(p.a.use_path), scheme_swapped, portless}) {
+    INFO("To-Path[0]: " << other);
+    SendSpec t = SendBetween(p.a, p.b, "not our session");
+    t.to_path = {other, p.b.use_path, p.b.uri()};
+    p.a->Write(BuildSend(t));
+    Frame r = p.a->ReadFrame(kFrameTimeout, "481");
+    CHECK(r.StartLine() == "MSRP " + t.tid + " 481 Session Does Not Exist");
+    CHECK_SILENT(*p.b.client, 300);
+  }
+}
+
+TEST_CASE("E-02: an unknown method addressed to the relay itself gets 501 to the whole From-Path") {
+  RelayProcess relay;
+  auto c = relay.Connect("carol");
+  std::string tid = NewTid();
+  std::string to = relay.RelayUri();
+  std::vector<std::string> from{"msrps://inner.example.com:2855/x1;tcp", c->uri()};
+  c->Write(EncodeFrame(tid, "FOO", {{"To-Path", to}, {"From-Path", JoinPath(from)}}, std::nullopt));
+  Frame r = c->ReadFrame(kFrameTimeout, "501");
+  CHECK_BYTES(r.raw, BuildResponse(tid, 501, "Not Implemented", from, {to}));
+  RequireRelayStillWorks(relay);
+}
+
+TEST_CASE("E-05, R-06, R-10: Failure-Report partial to an unknown session gets REPORT 000 481 and "
+          "no response") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  std::string bogus = relay.SessionUri("doesnotexist");
+  SendSpec s = SendBetween(p.a, p.b, "to nowhere, partial");
+  s.to_path = {bogus, p.b.uri()};
+  s.failure_report = "partial";
+  p.a->Write(BuildSend(s));
+  Frame r = p.a->ReadFrame(kFrameTimeout, "REPORT 000 481");
+  INFO(r.Describe());
+  CHECK(r.is_request);
+  CHECK(r.method == "REPORT");
+  CHECK(IsFreshRelayTid(r.tid, s.tid));
+  REQUIRE(r.headers.size() >= 5);
+  CHECK(r.headers[0] == std::make_pair(std::string("To-Path"), p.a.uri()));
+  CHECK(r.headers[1] == std::make_pair(std::string("From-Path"), bogus));
+  CHECK(r.headers[2] == std::make_pair(std::string("Message-ID"), s.message_id));
+  CHECK(r.Header("Byte-Range").value_or("").rfind("1-", 0) == 0);
+  CHECK(r.Header("Status").value_or("").rfind("000 481", 0) == 0);
+  CHECK_FALSE(r.has_body);
+  CHECK_SILENT(*p.a.client, 500);
+  CHECK_SILENT(*p.b.client, 100);
+}
+
+TEST_CASE("R-23, E-07: an unanswered NICKNAME's state expires after transaction_timeout: no 408 "
+          "response, and a late response is dropped") {
+  RelayProcess relay;  // transaction_timeout: 2 s
+  PeerPair p = AuthenticatedPair(relay);
+  std::string tid_a = NewTid();
+  p.a->Write(EncodeFrame(tid_a, "NICKNAME",
+                         {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
+                          {"From-Path", p.a.uri()},
+                          {"Use-Nickname", "\"Alice\""}},
+                         std::nullopt));
+  Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded NICKNAME");
+  // Past transaction_timeout A gets nothing (408 is never a transaction response, E-07) ...
+  CHECK_SILENT(*p.a.client, 4000);
+  // ... and B's late answer no longer maps back to A's transaction.
+  p.b->Write(BuildResponse(got.tid, 200, "OK", {p.b.use_path, p.a.use_path, p.a.uri()},
+                           {p.b.uri()}));
+  CHECK_SILENT(*p.a.client, 1000);
+  RequireRelayStillWorks(relay);
 }
 
 }  // namespace msrp::test

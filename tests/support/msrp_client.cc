@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -380,6 +381,29 @@ Frame MsrpClient::ReadFrame(Millis timeout, std::string_view what) {
     msg += "malformed bytes: " + error;
   }
   Fail(msg);
+}
+
+std::string MsrpClient::ReadPartial(std::string_view needle, Millis timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::string_view pending = reader_.pending();
+    if (pending.find(needle) != std::string_view::npos) return std::string(pending);
+    auto now = Clock::now();
+    if (now >= deadline) {
+      Fail("expected a partial frame containing \"" + Printable(needle) + "\" within " +
+           std::to_string(timeout.count()) + " ms, have: " + Printable(pending));
+    }
+    Frame f;
+    std::string error;
+    auto step = std::min<Millis>(Millis(50), std::chrono::duration_cast<Millis>(deadline - now) + Millis(1));
+    ReadStatus st = Read(&f, step, &error);
+    if (st == ReadStatus::kFrame) {
+      Fail("a complete frame arrived while waiting for a partial one:\n" + f.Describe());
+    }
+    if (st == ReadStatus::kClosed || st == ReadStatus::kMalformed) {
+      Fail("waiting for a partial frame: " + error);
+    }
+  }
 }
 
 std::string MsrpClient::ExpectSilence(Millis timeout) {

@@ -109,6 +109,10 @@ class MsrpClient {
   ReadStatus Read(Frame* out, Millis timeout, std::string* error = nullptr);
   /// Reads one frame or throws (timeout, closed, malformed) naming `what`.
   Frame ReadFrame(Millis timeout = kFrameTimeout, std::string_view what = "a frame");
+  /// Reads until the bytes of the frame still arriving contain `needle` and returns them (the
+  /// frame stays buffered for Read). Throws on timeout, close, or a frame completing first.
+  /// For checks on what the relay has sent of a frame it is still streaming.
+  std::string ReadPartial(std::string_view needle, Millis timeout = kFrameTimeout);
   /// Empty if nothing arrives within `timeout`; otherwise describes what arrived (a frame or
   /// the connection closing). For "the relay sends nothing" checks.
   std::string ExpectSilence(Millis timeout);

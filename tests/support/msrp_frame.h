@@ -56,6 +56,8 @@ class FrameReader {
   ParseStatus Next(Frame* out, std::string* error);
   /// Bytes buffered but not yet part of a returned frame.
   size_t buffered() const { return buf_.size() - pos_; }
+  /// The buffered bytes of the frame not yet complete (start line onwards).
+  std::string_view pending() const { return std::string_view(buf_).substr(pos_); }
 
  private:
   std::string buf_;

@@ -1,6 +1,6 @@
 // Test helper: a Framer::Sink that records framing events in a comparable form, and drivers that
 // feed one byte stream whole, byte by byte, split at given offsets, or with Stop() after every
-// event (F-01..F-10, BR-20). Used by tests/unit/framer_test.cc and fuzz/fuzz_framer.cc.
+// event (F-01..F-10, BR-20). Used by tests/unit/framer_*_test.cc and fuzz/fuzz_framer.cc.
 #pragma once
 
 #include <algorithm>

@@ -329,7 +329,7 @@ TEST_CASE("C-03: the subject CN is not a name: a certificate without subjectAltN
   CHECK_FALSE(PeerCertificateMatches(any.client.get(), "relay1.test"));
 }
 
-TEST_CASE("C-03: a wildcard matches one whole left-most label only (RFC 6125)") {
+TEST_CASE("C-03, BR-31: a wildcard matches one whole left-most label only (RFC 6125)") {
   Pki pki;
   SslCtxPtr server = ServerCtx(pki.Leaf("wild", "DNS:*.example.test"));
   SslCtxPtr client = ClientCtx(pki.Leaf("relay2", "DNS:relay2.test"));
