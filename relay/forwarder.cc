@@ -550,9 +550,12 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
   }
   // As a destination: what was forwarded to it will get no response (C-10). An outbound
   // connection that never came up failed the requests queued on it (C-09): 403 when the TLS
-  // handshake failed (e.g. the peer's certificate does not match its name, C-03), else 408.
+  // handshake failed (e.g. the peer's certificate does not match its name, C-03), else 408 in
+  // a REPORT. 408 is never a transaction response (E-07): a response says 481 instead, the
+  // session being unreachable from here.
   const int failed_code =
       conn.outbound() && (!conn.established() || conn.tls_failed()) ? (conn.tls_failed() ? 403 : 408) : 0;
+  const int failed_response_code = failed_code == 408 ? 481 : failed_code;
   for (const auto& txn : ctx_.transactions.TakeByDestination(conn.id())) {
     if (txn.is_send) {
       if (txn.ended && txn.failure_report != FailureReport::kNo) {
@@ -560,13 +563,15 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
       } else if (!txn.ended && failed_code != 0) {
         // The source is still streaming: it learns of the failure in OnBody/OnEnd.
         if (Connection* src = ctx_.Live(txn.source)) {
-          if (src->route.dest == conn.id() && src->route.fail_code_at_end == 0) src->route.fail_code_at_end = failed_code;
+          if (src->route.dest == conn.id() && src->route.fail_code_at_end == 0) {
+            src->route.fail_code_at_end = failed_response_code;
+          }
         }
       }
     } else if (failed_code != 0) {
       // Non-SEND: an error response to the original transaction (R-07: the whole From-Path).
       if (Connection* src = ctx_.Live(txn.source)) {
-        SendResponse(*src, txn.in_tid, failed_code, txn.from_path, txn.hops[0]);
+        SendResponse(*src, txn.in_tid, failed_response_code, txn.from_path, txn.hops[0]);
       }
     }
   }

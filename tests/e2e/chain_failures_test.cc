@@ -161,7 +161,8 @@ TEST_CASE("R-06, R-09, C-09: Failure-Report partial toward a refused next hop ge
   CHECK_SILENT(*f.a.client, 1000);
 }
 
-TEST_CASE("C-09, R-12: a NICKNAME toward a failing next hop gets a 408 response with A's tid") {
+TEST_CASE("C-09, R-12, E-07: a NICKNAME toward a failing next hop gets a 481 response with A's tid, "
+          "never 408") {
   FailingHops f;
   std::string hop;
   SUBCASE("refused") { hop = f.RefusedUri(); }
@@ -172,11 +173,11 @@ TEST_CASE("C-09, R-12: a NICKNAME toward a failing next hop gets a 408 response 
                           {"From-Path", f.a.uri()},
                           {"Use-Nickname", "\"Alice\""}},
                          std::nullopt));
-  Frame r = f.a->ReadFrame(kReportTimeout, "a 408 response to the NICKNAME");
+  Frame r = f.a->ReadFrame(kReportTimeout, "a 481 response to the NICKNAME");
   INFO("response:\n" << r.Describe());
   CHECK_MESSAGE(!r.is_request, "want a response, got a request");
   CHECK(r.tid == tid);
-  CHECK(r.status == 408);
+  CHECK(r.status == 481);  // E-07: 408 appears only in REPORTs
   REQUIRE(r.headers.size() >= 2);
   CHECK(r.headers[0] == std::make_pair(std::string("To-Path"), f.a.uri()));
   CHECK(r.headers[1].first == "From-Path");
