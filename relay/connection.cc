@@ -413,6 +413,8 @@ void Connection::ReleaseIdleBuffers(uint64_t now_ms, uint64_t quiet_ms) {
   if (in_flight_.empty()) std::string().swap(in_flight_);
   if (held_plain_.empty()) std::string().swap(held_plain_);
   if (tls_input_.size() == 0) std::string().swap(tls_input_.held);
+  to_path_cache.Clear();
+  from_path_cache.Clear();
 }
 
 void Connection::CheckWatermarks() {

@@ -19,6 +19,7 @@
 #include "common/framer.h"
 #include "relay/counters.h"
 #include "relay/inbound_route.h"
+#include "relay/path.h"
 #include "relay/tls_bio.h"
 
 namespace msrp::relay {
@@ -151,6 +152,8 @@ class Connection : private Framer::Sink {
   /// Sources waiting to stream here, in arrival order (a vector: an empty std::deque costs an
   /// allocation per connection, and waiters are few).
   std::vector<uint64_t> stream_waiters;
+  PathCache to_path_cache;                  ///< last To-Path received, parsed
+  PathCache from_path_cache;                ///< last From-Path received, parsed
   std::string nonce_binding;                ///< binds Digest nonces to this connection (A-05)
   std::string opaque;                       ///< Digest opaque sent in challenges
   std::vector<std::pair<std::string, uint32_t>> nonce_counts;  ///< last nc per nonce (A-18)

@@ -166,8 +166,10 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   auto to_value = head.Value("To-Path");
   auto from_value = head.Value("From-Path");
   auto order_error = CheckHeaderOrder(head);
-  Result<ParsedPath> to = to_value ? ParsePathRaw(*to_value) : Result<ParsedPath>(Err("no To-Path"));
-  Result<ParsedPath> from = from_value ? ParsePathRaw(*from_value) : Result<ParsedPath>(Err("no From-Path"));
+  static const Result<ParsedPath> kNoTo = Err("no To-Path");
+  static const Result<ParsedPath> kNoFrom = Err("no From-Path");
+  const Result<ParsedPath>& to = to_value ? conn.to_path_cache.Parse(*to_value) : kNoTo;
+  const Result<ParsedPath>& from = from_value ? conn.from_path_cache.Parse(*from_value) : kNoFrom;
   if (from.ok() && to_value) {
     r.response_to = from.value().raw[0];
     r.response_from = std::string(FirstToken(*to_value));

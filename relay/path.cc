@@ -21,6 +21,21 @@ Result<ParsedPath> ParsePathRaw(std::string_view value) {
   return path;
 }
 
+const Result<ParsedPath>& PathCache::Parse(std::string_view value) {
+  if (!valid_ || value != value_) {
+    parsed_ = ParsePathRaw(value);
+    value_.assign(value);
+    valid_ = true;
+  }
+  return parsed_;
+}
+
+void PathCache::Clear() {
+  std::string().swap(value_);
+  parsed_ = Err("nothing parsed");
+  valid_ = false;
+}
+
 std::string JoinRaw(const std::vector<std::string>& raw, size_t begin, size_t end) {
   std::string out;
   for (size_t i = begin; i < end; ++i) {
