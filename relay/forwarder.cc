@@ -114,9 +114,13 @@ void Forwarder::SendLocalReport(Connection& conn, int code) {
   std::vector<Header> headers{{"To-Path", r.from_path},
                               {"From-Path", r.response_from},
                               {"Message-ID", r.message_id}};
+  // The chunk was refused as a whole: the REPORT covers it as the request stated it, with the
+  // end learned from the body when the request said '*' (still '*' before any body byte).
   auto range = ParseByteRange(r.byte_range);
   ByteRange br = range.ok() ? range.value() : ByteRange{};
-  headers.push_back({"Byte-Range", ReportRange(br, r.body_bytes)});
+  if (!br.end && r.body_bytes > 0) br.end = br.start + r.body_bytes - 1;
+  if (!range.ok() && !r.has_body) br.end = 0;  // no Byte-Range, no body: the empty chunk 1-0/0
+  headers.push_back({"Byte-Range", FormatByteRange(br)});
   headers.push_back({"Status", "000 " + std::to_string(code) + " " + std::string(ReasonPhrase(code))});
   std::string out;
   AppendRequestHead(out, tid, "REPORT", headers, false);

@@ -12,10 +12,11 @@ import sys
 TARGET_NAMES = {
     "ours": "msrp-relay",
     "kamailio": "Kamailio 5.6",
-    "haproxy": "HAProxy TLS proxy (direct)",
+    "haproxy": "HAProxy TLS in, plain out (direct)",
+    "haproxy2": "HAProxy TLS in, TLS out (direct)",
     "direct": "bench direct (no proxy)",
 }
-TARGET_ORDER = ["ours", "kamailio", "haproxy", "direct"]
+TARGET_ORDER = ["ours", "kamailio", "haproxy2", "haproxy", "direct"]
 
 
 def fmt(v, digits=1):

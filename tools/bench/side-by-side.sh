@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side performance run on this machine, loopback only: the same msrp-bench scenarios
 # against msrp-relay, the Kamailio 5.6 MSRP relay (shared/peers/kamailio) and HAProxy as a
-# TLS-terminating TCP proxy in front of the bench's own receiver; prints one table with ratios.
+# TLS-terminating TCP proxy in front of the bench's own receiver (haproxy: plaintext to the
+# receiver, one TLS leg; haproxy2: TLS to the receiver too, the same TLS work as a relay, which
+# decrypts from the sender and encrypts to the receiver); prints one table with ratios.
 #
 #   bash tools/bench/side-by-side.sh            # everything (about 10 minutes)
 #   DUR=5 IDLE=2000 bash tools/bench/side-by-side.sh   # shorter
@@ -9,7 +11,7 @@
 # Environment: DUR (s per traffic scenario, default 10), WINDOW (messages in flight per pair,
 # default 8), IDLE (idle sessions, default 10000), BIG (large message, default 1G), BUILD
 # (build dir, default build-bench), RELAY_BIN (msrp-relay binary, default $BUILD/msrp-relay), PEERS (default ../shared/peers next to the repo),
-# TARGETS (default "ours kamailio haproxy direct"). Raw outputs stay in $OUT (printed).
+# TARGETS (default "ours kamailio haproxy2 haproxy direct"). Raw outputs stay in $OUT (printed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +21,7 @@ DUR=${DUR:-10}
 WINDOW=${WINDOW:-8}
 IDLE=${IDLE:-10000}
 BIG=${BIG:-1G}
-TARGETS=${TARGETS:-ours kamailio haproxy direct}
+TARGETS=${TARGETS:-ours kamailio haproxy2 haproxy direct}
 OUT=${OUT:-$(mktemp -d /tmp/msrp-side-by-side.XXXXXX)}
 BENCH=$BUILD/tools/bench/msrp-bench
 RELAY=${RELAY_BIN:-$BUILD/msrp-relay}   # RELAY_BIN: measure another msrp-relay build
@@ -130,7 +132,10 @@ mkdir -p "$HP_DIR"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$HP_DIR/key.pem" -out "$HP_DIR/cert.crt" 2>/dev/null
 cat "$HP_DIR/cert.crt" "$HP_DIR/key.pem" > "$HP_DIR/cert.pem"
+# start_haproxy [tls]: with "tls", HAProxy encrypts again toward the receiver (haproxy2).
 start_haproxy() {
+  local server_tls=""
+  [ "${1:-}" = tls ] && server_tls=" ssl verify none"
   HP_PORT=$(free_port)
   RECV_PORT=$(free_port)
   cat > "$HP_DIR/haproxy.cfg" <<EOF
@@ -146,7 +151,7 @@ frontend msrps
   bind 127.0.0.1:$HP_PORT ssl crt $HP_DIR/cert.pem
   default_backend bench_receiver
 backend bench_receiver
-  server receiver 127.0.0.1:$RECV_PORT
+  server receiver 127.0.0.1:$RECV_PORT$server_tls
 EOF
   $NICE haproxy -db -f "$HP_DIR/haproxy.cfg" > "$HP_DIR/haproxy.log" 2>&1 &
   HP_PID=$!
@@ -181,6 +186,10 @@ run_case() {
       start_haproxy || return 0
       args=(--direct "127.0.0.1:$HP_PORT" --listen "127.0.0.1:$RECV_PORT" --listen-plain
             --ca "$HP_DIR/cert.crt" --relay-pid "$HP_PID") ;;
+    haproxy2)
+      start_haproxy tls || return 0
+      args=(--direct "127.0.0.1:$HP_PORT" --listen "127.0.0.1:$RECV_PORT"
+            --ca "$HP_DIR/cert.crt" --relay-pid "$HP_PID") ;;
     direct)
       args=(--direct 127.0.0.1:0 --insecure) ;;
   esac
@@ -198,7 +207,7 @@ run_case() {
   case $target in
     ours) stop_ours ;;
     kamailio) stop_kam ;;
-    haproxy) stop_haproxy ;;
+    haproxy|haproxy2) stop_haproxy ;;
   esac
 }
 
