@@ -428,7 +428,7 @@ void Forwarder::FinishRequest(Connection& conn, EndFlag flag) {
     } else {
       EndChunk(conn, r, *dest, flag);
       if (r.respond_ok_at_end) SendResponse(conn, r.in_tid, 200, r.response_to, r.response_from);
-      Account(r);
+      Account(r, flag);
       PauseIfBusy(conn, *dest);
     }
   }
@@ -439,16 +439,17 @@ void Forwarder::FinishRequest(Connection& conn, EndFlag flag) {
   r = InboundRoute{};
 }
 
-void Forwarder::Account(const InboundRoute& r) {
+void Forwarder::Account(const InboundRoute& r, EndFlag flag) {
   uint64_t now = ctx_.now_ms();
+  const uint64_t messages = flag == EndFlag::kMore ? 0 : 1;
   ctx_.counters.body_bytes_relayed += r.body_bytes;
   if (Session* s = r.sender_session.empty() ? nullptr : ctx_.sessions.Find(r.sender_session, now)) {
     s->bytes_in += r.body_bytes;
-    s->messages_in++;
+    s->messages_in += messages;
   }
   if (Session* s = r.receiver_session.empty() ? nullptr : ctx_.sessions.Find(r.receiver_session, now)) {
     s->bytes_out += r.body_bytes;
-    s->messages_out++;
+    s->messages_out += messages;
   }
 }
 

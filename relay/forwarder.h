@@ -94,8 +94,9 @@ class Forwarder {
   void SendPiece(InboundRoute& r, Connection& dest, std::string_view bytes);
   void SendLocalReport(Connection& conn, int code);
   void PauseIfBusy(Connection& source, Connection& dest);
-  /// Adds a forwarded message's body bytes to its sessions' counters.
-  void Account(const InboundRoute& r);
+  /// Adds a forwarded request's body bytes to its sessions' counters, and counts a message
+  /// once its last chunk ended (`flag` not '+': a message sent in 1024 chunks is one message).
+  void Account(const InboundRoute& r, EndFlag flag);
 
   /// who sent a request on `conn`, given its From-Path[0].
   enum class PeerKind { kClient, kRelay, kDeniedRelay };

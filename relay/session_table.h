@@ -25,8 +25,8 @@ struct Session {
   uint64_t expires_ms = 0;   ///< loop time after which the URI is invalid (A-15)
   uint64_t bytes_in = 0;     ///< body bytes received on the owner's connection for this session
   uint64_t bytes_out = 0;    ///< body bytes delivered to the owner for this session
-  uint64_t messages_in = 0;  ///< requests forwarded outbound from the owner
-  uint64_t messages_out = 0; ///< requests delivered to the owner
+  uint64_t messages_in = 0;  ///< messages (requests, a chunked SEND once) forwarded outbound from the owner
+  uint64_t messages_out = 0; ///< messages (requests, a chunked SEND once) delivered to the owner
 };
 
 /// Hash table of sessions by id. Not thread-safe (one loop).
