@@ -46,6 +46,9 @@ struct AuthSection {
   ExpiresConfig expires;
   uint32_t nonce_lifetime = 300;       ///< seconds a nonce is valid before stale=true (A-08)
   uint32_t max_failures = 5;           ///< failed AUTHs before the connection is closed (A-16)
+  /// user names allowed to use the relay; empty: every user of `users_file` in `realm`.
+  /// Others get 403 after proving their password (e.g. a users file shared with a web server).
+  std::vector<std::string> allow_users;
 };
 
 /// limits: every bound the relay enforces. Sizes in bytes, times in seconds.

@@ -367,6 +367,13 @@ class Loader {
          }},
         UnsignedField("nonce_lifetime", &auth->nonce_lifetime),
         UnsignedField("max_failures", &auth->max_failures),
+        {"allow_users", [&](const Ctx& y) {
+           ForEachItem(y, [&](const Ctx& z) {
+             auth->allow_users.emplace_back();
+             String(z, &auth->allow_users.back());
+             if (!where_->Invalid(z.path) && auth->allow_users.back().empty()) Invalid(z, "must not be empty");
+           });
+         }},
     });
   }
 

@@ -2,6 +2,7 @@
 // Use-Path minting for AUTH requests addressed to this relay.
 #include "relay/auth_handler.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -113,6 +114,16 @@ void AuthHandler::Handle(Connection& conn, const MessageHead& head, const Parsed
   std::from_chars(c.nc.data(), c.nc.data() + c.nc.size(), nc, 16);
   if (!AcceptNonceCount(conn, c.nonce, nc)) {
     Fail(conn, tid, from_value, to_uri, c.username, "nonce count replayed", via_relay);
+    return;
+  }
+
+  // the password is right, but this user may not use the relay.
+  const auto& allowed = cfg.auth.allow_users;
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), c.username) == allowed.end()) {
+    ctx_.counters.auth_forbidden++;
+    SPDLOG_INFO("[c{} {}] AUTH refused for user '{}': not in auth.allow_users", conn.id(), conn.peer(),
+                LogSafe(c.username));
+    forwarder_->SendResponse(conn, tid, 403, from_value, to_uri);
     return;
   }
 

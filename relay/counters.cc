@@ -25,6 +25,7 @@ std::string Counters::Summary() const {
   add("auth_successes", auth_successes);
   add("auth_failures", auth_failures);
   add("auth_failure_closes", auth_failure_closes);
+  add("auth_forbidden", auth_forbidden);
   add("requests_forwarded", requests_forwarded);
   add("responses_generated", responses_generated);
   add("reports_generated", reports_generated);

@@ -25,6 +25,7 @@ struct Counters {
   uint64_t auth_successes = 0;
   uint64_t auth_failures = 0;                     ///< 401 without stale
   uint64_t auth_failure_closes = 0;               ///< auth.max_failures (A-16)
+  uint64_t auth_forbidden = 0;                    ///< 403: valid credentials, not in auth.allow_users (A-09)
   uint64_t requests_forwarded = 0;
   uint64_t responses_generated = 0;               ///< by the relay itself (200 hop-by-hop, errors)
   uint64_t reports_generated = 0;                 ///< failure REPORTs (R-08, R-09)

@@ -61,6 +61,7 @@ std::string FormatExposition(const Counters& c, const Gauges& g, const std::stri
   w.Sample("msrp_auth_total", "outcome=\"failure\"", c.auth_failures);
   w.Sample("msrp_auth_total", "outcome=\"stale\"", c.auth_stale);
   w.Sample("msrp_auth_total", "outcome=\"challenge\"", c.auth_challenges);
+  w.Sample("msrp_auth_total", "outcome=\"forbidden\"", c.auth_forbidden);
   w.Single("msrp_messages_relayed_total", "counter", "Requests forwarded (chunks and non-SEND requests).",
            c.requests_forwarded);
   w.Single("msrp_bytes_relayed_total", "counter", "Body bytes of completely forwarded requests.",

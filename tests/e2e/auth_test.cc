@@ -221,6 +221,22 @@ TEST_CASE("A-06, A-08, E-06: wrong password or unknown user gets 401 without sta
   CHECK_FALSE(c->Authenticate("alice", "alicepw").use_path.empty());
 }
 
+TEST_CASE("A-09: valid credentials of a user not in auth.allow_users get 403, no Use-Path") {
+  RelayOptions o;
+  o.allow_users = {"alice", "carol"};
+  RelayProcess relay(o);
+  auto c = relay.Connect("bob");
+  auto [nonce, opaque] = GetChallenge(*c, kNoPort);
+  Frame r = AuthWith(*c, kNoPort, "bob", "bobpw", nonce, opaque, RandomAlnum(12));
+  CHECK(r.StartLine() == "MSRP " + r.tid + " 403 Forbidden");
+  CHECK(r.CountHeader("Use-Path") == 0);
+  CHECK(r.CountHeader("WWW-Authenticate") == 0);
+  CHECK(r.CountHeader("Authentication-Info") == 0);
+  // A user on the list still authenticates, on the same connection and on a fresh one.
+  CHECK_FALSE(c->Authenticate("alice", "alicepw").use_path.empty());
+  CHECK_FALSE(relay.Connect("carol")->Authenticate("carol", "carolpw").use_path.empty());
+}
+
 TEST_CASE("A-06: Basic credentials are never accepted; the answer is a Digest challenge") {
   RelayProcess relay;
   auto c = relay.Connect("alice");

@@ -98,6 +98,10 @@ std::string ConfigYaml(const RelayOptions& o) {
        std::to_string(o.expires_default) + ", max: " + std::to_string(o.expires_max) + " }\n";
   y += "  nonce_lifetime: " + std::to_string(o.nonce_lifetime) + "\n";
   y += "  max_failures: " + std::to_string(o.max_failures) + "\n";
+  if (!o.allow_users.empty()) {
+    y += "  allow_users:\n";
+    for (const auto& user : o.allow_users) y += "    - " + user + "\n";
+  }
   y += "limits:\n";
   for (const auto& [k, v] : o.limits) y += "  " + k + ": " + v + "\n";
   y += "log:\n";

@@ -38,6 +38,8 @@ struct RelayOptions {
   uint32_t expires_max = 3600;    ///< auth.expires.max
   uint32_t nonce_lifetime = 300;
   uint32_t max_failures = 5;
+  /// auth.allow_users; empty: the key is left out.
+  std::vector<std::string> allow_users;
   std::string log_level = "debug";
   /// When > 0, RLIMIT_NOFILE (soft and hard) of the relay process, set before exec (C-08 tests).
   int rlimit_nofile = 0;
