@@ -59,14 +59,16 @@ std::string FormatText(const BenchResult& r) {
     if (r.rate > 0) {
       std::snprintf(buf, sizeof buf,
                     "  open loop at %.0f msg/s (%.1f per pair): %llu due, %llu started, %llu started late, "
-                    "%llu never started, longest start lag %.3f ms; latency counts from the scheduled start\n",
+                    "%llu never started\n  start lag (due -> started, inside the bench, part of the latency): "
+                    "p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
                     r.rate, r.pairs > 0 ? r.rate / r.pairs : 0.0, static_cast<unsigned long long>(r.scheduled),
                     static_cast<unsigned long long>(r.started), static_cast<unsigned long long>(r.late_starts),
-                    static_cast<unsigned long long>(r.not_started), r.max_start_lag_ms);
+                    static_cast<unsigned long long>(r.not_started), r.start_lag_p50_ms, r.start_lag_p99_ms,
+                    r.start_lag_max_ms);
       out += buf;
       if (MissedRate(r)) {
         out += "  THE BENCH COULD NOT KEEP THE RATE: messages were due while their pair's window was full "
-               "(the target is slower than the rate, or raise --window)\n";
+               "(the target, or this machine, was too slow for this rate at this --window)\n";
       }
     }
     if (r.out_of_order_chunks > 0) {
@@ -130,7 +132,9 @@ std::string FormatJson(const BenchResult& r) {
   add("scheduled", u(r.scheduled));
   add("late_starts", u(r.late_starts));
   add("not_started", u(r.not_started));
-  add("max_start_lag_ms", Num(r.max_start_lag_ms));
+  add("start_lag_p50_ms", Num(r.start_lag_p50_ms));
+  add("start_lag_p99_ms", Num(r.start_lag_p99_ms));
+  add("start_lag_max_ms", Num(r.start_lag_max_ms));
   add("msgs_per_s", Num(r.msgs_per_s));
   add("mb_per_s", Num(r.mb_per_s));
   add("p50_ms", Num(r.p50_ms));

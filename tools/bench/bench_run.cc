@@ -347,7 +347,9 @@ void Bench::FillResult(BenchResult* r) {
   r->scheduled = t.scheduled;
   r->late_starts = t.late_starts;
   r->not_started = t.not_started;
-  r->max_start_lag_ms = static_cast<double>(t.max_start_lag_ns) / 1e6;
+  r->start_lag_p50_ms = run_.start_lag.PercentileMs(0.50);
+  r->start_lag_p99_ms = run_.start_lag.PercentileMs(0.99);
+  r->start_lag_max_ms = run_.start_lag.PercentileMs(1.0);
   uint64_t until = t.delivered > 0 && run_.last_done_ns > traffic_start_ns_ ? run_.last_done_ns : end_ns_;
   double phase_s = static_cast<double>(end_ns_ - (o_.idle > 0 ? run_start_ns_ : traffic_start_ns_)) / 1e9;
   r->elapsed_s = o_.idle > 0 ? phase_s : static_cast<double>(until - traffic_start_ns_) / 1e9;

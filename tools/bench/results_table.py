@@ -157,9 +157,10 @@ def print_added_latency(scenario, targets):
               diff["p50"], diff["p99"], diff["p99.9"], "yes" if diff["p99"] < 1.0 else "NO"))
     for name, r in (("msrp-relay", ours), ("direct", direct)):
         line = "  {}: p50 {:.3f}, p99 {:.3f}, p99.9 {:.3f}, max {:.3f} ms; {:,.0f} msg/s delivered; " \
-               "late_starts {}, never started {}".format(
+               "late_starts {}, never started {}; start lag in the bench p50 {:.3f}, p99 {:.3f} ms".format(
                    name, r["p50_ms"], r["p99_ms"], r["p999_ms"], r["max_ms"], r.get("msgs_per_s", 0),
-                   r.get("late_starts", 0), r.get("not_started", 0))
+                   r.get("late_starts", 0), r.get("not_started", 0), r.get("start_lag_p50_ms", 0),
+                   r.get("start_lag_p99_ms", 0))
         if r.get("late_starts") or r.get("not_started"):
             line += " (RATE NOT KEPT: messages waited for a full window; that wait is in the latency)"
         if r.get("bench_cpu_bound"):

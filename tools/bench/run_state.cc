@@ -18,7 +18,7 @@ uint64_t RunState::TakeStartNs(PairState& pair) {
   uint64_t due = pair.due_ns.front();
   pair.due_ns.pop_front();
   uint64_t now = NowNs();
-  if (now > due && now - due > totals.max_start_lag_ns) totals.max_start_lag_ns = now - due;
+  start_lag.Add(now > due ? now - due : 0);
   if (pair.late_counted > 0) pair.late_counted--;
   return due;
 }

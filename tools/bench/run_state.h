@@ -57,7 +57,6 @@ struct Totals {
   uint64_t scheduled = 0;       ///< --rate: messages that became due while sending
   uint64_t late_starts = 0;     ///< --rate: due messages that could not start at their tick
   uint64_t not_started = 0;     ///< --rate: due messages still waiting when sending stopped
-  uint64_t max_start_lag_ns = 0;  ///< --rate: longest wait from a message's due time to its start
 };
 
 /// Everything the connections of a run share.
@@ -99,6 +98,7 @@ class RunState {
   std::vector<PairState> pairs;
   Totals totals;
   LatencyStats latency;
+  LatencyStats start_lag;      ///< --rate: due time to actual start, per message (inside the bench)
   std::map<std::string, uint64_t> errors;
   uint64_t error_count = 0;
   bool sending = false;        ///< new messages may start
