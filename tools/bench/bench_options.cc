@@ -63,7 +63,9 @@ std::optional<BenchOptions> ParseOptions(int argc, char** argv, int* exit_code) 
   cxxopts::Options spec("msrp-bench",
                         "Load generator for RFC 4976 MSRP relays: N sender/receiver pairs AUTH at the relay, "
                         "then senders SEND through it (To-Path: UsePathA UsePathB receiverURI) and receivers "
-                        "verify every byte and answer 200 OK. --direct skips the relay (baseline).");
+                        "verify every byte and answer 200 OK. --direct skips the relay (baseline). Latency is from "
+                        "a message's start (first byte queued; with --rate its scheduled start) to its last byte "
+                        "read at the receiver.");
   spec.add_options("target")
       ("relay", "relay URI, msrps://IPV4:PORT", cxxopts::value<std::string>())
       ("relay-host", "host[:port] for the AUTH To-Path msrps://HOST;tcp (default: from --relay)",
@@ -94,6 +96,11 @@ std::optional<BenchOptions> ParseOptions(int argc, char** argv, int* exit_code) 
       ("size", "message size (bytes; K/M/G suffixes are binary)", cxxopts::value<std::string>()->default_value("1024"))
       ("chunk", "chunk size (0 = one chunk per message)", cxxopts::value<std::string>()->default_value("0"))
       ("window", "messages in flight per pair", cxxopts::value<uint32_t>()->default_value("1"))
+      ("rate", "open loop: start MSGS_PER_S messages a second in total, spread evenly over the pairs, on a "
+       "1 ms timer instead of when the window frees up. The window still caps messages in flight per pair: "
+       "a message due while its pair's window (or socket queue) is full starts late and is counted in "
+       "late_starts. Latency is measured from the scheduled start, so waiting inside the bench counts. "
+       "0 = closed loop", cxxopts::value<double>()->default_value("0"), "MSGS_PER_S")
       ("duration", "seconds of sending (idle mode: seconds to hold)", cxxopts::value<double>()->default_value("10"))
       ("count", "messages per pair (0 = until --duration)", cxxopts::value<uint64_t>()->default_value("0"))
       ("drain-timeout", "seconds to wait for in-flight messages", cxxopts::value<double>()->default_value("10"))
@@ -180,6 +187,7 @@ std::optional<BenchOptions> ParseOptions(int argc, char** argv, int* exit_code) 
     o.chunk = *chunk == 0 || *chunk > o.size ? o.size : *chunk;
     if (o.chunk > (64ull << 20)) return fail("--chunk is at most 64 MiB");
     o.window = args["window"].as<uint32_t>();
+    o.rate = args["rate"].as<double>();
     o.duration = args["duration"].as<double>();
     o.count = args["count"].as<uint64_t>();
     o.drain_timeout = args["drain-timeout"].as<double>();
@@ -187,8 +195,10 @@ std::optional<BenchOptions> ParseOptions(int argc, char** argv, int* exit_code) 
     o.connect_concurrency = args["connect-concurrency"].as<uint32_t>();
     o.idle = args["idle"].as<uint32_t>();
     if (o.idle > 0 && o.direct) return fail("--idle needs a relay");
+    if (o.idle > 0 && o.rate > 0) return fail("--idle sends nothing: no --rate");
     if (o.pairs == 0 || o.pairs > 100000) return fail("--pairs must be 1..100000");
     if (o.window == 0 || o.window > 100000) return fail("--window must be 1..100000");
+    if (!(o.rate >= 0) || o.rate > 1e7) return fail("--rate must be in [0, 10000000] messages per second");
     if (!(o.duration > 0) || o.duration > 86400) return fail("--duration must be in (0, 86400]");
     if (o.drain_timeout < 0 || o.setup_timeout <= 0) return fail("timeouts must be positive");
     if (o.connect_concurrency == 0) return fail("--connect-concurrency must be positive");

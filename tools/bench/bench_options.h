@@ -1,5 +1,5 @@
 // Command-line options of msrp-bench: what to connect to, how to authenticate, and the load
-// shape (pairs, message and chunk sizes, window, duration or count, idle-session mode).
+// shape (pairs, message and chunk sizes, window, open-loop rate, duration or count, idle-session mode).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +37,7 @@ struct BenchOptions {
   uint64_t size = 1024;
   uint64_t chunk = 0;          ///< 0 = whole message in one chunk
   uint32_t window = 1;         ///< messages in flight per pair
+  double rate = 0;             ///< > 0: open loop, SENDs started on a schedule, msgs/s over all pairs
   double duration = 10;        ///< seconds of sending
   uint64_t count = 0;          ///< messages per pair; 0 = no limit (duration only)
   double drain_timeout = 10;   ///< seconds to wait for in-flight messages after sending stops

@@ -32,6 +32,8 @@ std::string Num(double v) {
 
 }  // namespace
 
+bool MissedRate(const BenchResult& r) { return r.rate > 0 && (r.late_starts > 0 || r.not_started > 0); }
+
 std::string FormatText(const BenchResult& r) {
   char buf[512];
   std::string out;
@@ -54,6 +56,21 @@ std::string FormatText(const BenchResult& r) {
                   r.verified ? "yes" : "NO", static_cast<unsigned long long>(r.delivered_bytes),
                   static_cast<unsigned long long>(r.mismatched_bytes));
     out += buf;
+    if (r.rate > 0) {
+      std::snprintf(buf, sizeof buf,
+                    "  open loop at %.0f msg/s (%.1f per pair): %llu due, %llu started, %llu started late, "
+                    "%llu never started\n  start lag (due -> started, inside the bench, part of the latency): "
+                    "p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                    r.rate, r.pairs > 0 ? r.rate / r.pairs : 0.0, static_cast<unsigned long long>(r.scheduled),
+                    static_cast<unsigned long long>(r.started), static_cast<unsigned long long>(r.late_starts),
+                    static_cast<unsigned long long>(r.not_started), r.start_lag_p50_ms, r.start_lag_p99_ms,
+                    r.start_lag_max_ms);
+      out += buf;
+      if (MissedRate(r)) {
+        out += "  THE BENCH COULD NOT KEEP THE RATE: messages were due while their pair's window was full "
+               "(the target, or this machine, was too slow for this rate at this --window)\n";
+      }
+    }
     if (r.out_of_order_chunks > 0) {
       std::snprintf(buf, sizeof buf, "  %llu chunks arrived out of order (allowed; reassembled by Byte-Range)\n",
                     static_cast<unsigned long long>(r.out_of_order_chunks));
@@ -111,6 +128,13 @@ std::string FormatJson(const BenchResult& r) {
   add("delivered_bytes", u(r.delivered_bytes));
   add("mismatched_bytes", u(r.mismatched_bytes));
   add("out_of_order_chunks", u(r.out_of_order_chunks));
+  add("rate", Num(r.rate));
+  add("scheduled", u(r.scheduled));
+  add("late_starts", u(r.late_starts));
+  add("not_started", u(r.not_started));
+  add("start_lag_p50_ms", Num(r.start_lag_p50_ms));
+  add("start_lag_p99_ms", Num(r.start_lag_p99_ms));
+  add("start_lag_max_ms", Num(r.start_lag_max_ms));
   add("msgs_per_s", Num(r.msgs_per_s));
   add("mb_per_s", Num(r.mb_per_s));
   add("p50_ms", Num(r.p50_ms));

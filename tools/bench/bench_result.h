@@ -23,6 +23,14 @@ struct BenchResult {
   uint64_t delivered_bytes = 0, mismatched_bytes = 0;
   uint64_t out_of_order_chunks = 0;  ///< chunks received out of order (not an error)
   double msgs_per_s = 0, mb_per_s = 0;
+  // Open loop (--rate > 0); latency is then counted from each message's scheduled start.
+  double rate = 0;               ///< messages per second asked for, over all pairs (0 = closed loop)
+  uint64_t scheduled = 0;        ///< messages that became due while sending
+  uint64_t late_starts = 0;      ///< due messages that could not start on time (window full)
+  uint64_t not_started = 0;      ///< due messages still waiting when sending stopped
+  /// Wait from a message's due time to its start (tick, busy loop, full window): part of
+  /// the latency, spent inside the bench.
+  double start_lag_p50_ms = 0, start_lag_p99_ms = 0, start_lag_max_ms = 0;
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   uint64_t errors = 0;
   std::map<std::string, uint64_t> error_kinds;
@@ -42,6 +50,9 @@ struct BenchResult {
   double bench_cpu_util = 0;     ///< CPU seconds per wall second of the measured phase
   bool bench_cpu_bound = false;  ///< bench_cpu_util > 0.9: the numbers may be the bench's limit
 };
+
+/// True when a --rate run did not start every due message on time.
+bool MissedRate(const BenchResult& r);
 
 /// Human-readable multi-line summary.
 std::string FormatText(const BenchResult& r);

@@ -82,6 +82,7 @@ bool Bench::Prepare(std::string* error) {
   }
   for (uint32_t i = 0; i < o_.idle; ++i) endpoints_.push_back(std::make_unique<IdleSession>(&loop_, run_, this, nullptr));
   for (auto& ep : endpoints_) ep->setup_tracked = true;
+  if (o_.rate > 0 && n > 0) schedule_ = std::make_unique<SendSchedule>(&loop_, run_);
   if (o_.relay_pid > 0) relay_pids_ = ProcessTree(o_.relay_pid);
   run_.on_quiet = [this] { CheckQuiet(); };
   return true;
@@ -128,6 +129,7 @@ bool Bench::Run(BenchResult* result, std::string* error) {
   for (auto& ep : endpoints_) ep->conn().Close();
   for (auto& ep : accepted_) ep->conn().Close();
   if (listener_) listener_->Close();
+  if (schedule_) schedule_->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&phase_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sample_timer_), nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -259,6 +261,10 @@ void Bench::BeginTraffic() {
   }
   run_.sending = true;
   StartTimer(&phase_timer_, o_.duration, [](uv_timer_t* t) { FromTimer(t)->StopSending(); });
+  if (schedule_) {
+    schedule_->Start();
+    return;
+  }
   for (uint32_t i = 0; i < run_.pairs.size(); ++i) {
     if (!run_.pairs[i].dead) senders_[i]->Pump();
   }
@@ -267,6 +273,7 @@ void Bench::BeginTraffic() {
 void Bench::StopSending() {
   if (finished_ || !run_.sending) return;
   run_.sending = false;
+  if (schedule_) schedule_->Stop();
   StartTimer(&phase_timer_, o_.drain_timeout, [](uv_timer_t* t) {
     Bench* b = FromTimer(t);
     uint64_t left = b->run_.InFlightCount();
@@ -298,6 +305,7 @@ void Bench::Finish() {
   if (finished_) return;
   finished_ = true;
   run_.sending = false;
+  if (schedule_) schedule_->Stop();
   end_ns_ = RunState::NowNs();
   self_cpu_end_ = SelfCpuSeconds();
   if (!relay_pids_.empty()) {
@@ -335,6 +343,13 @@ void Bench::FillResult(BenchResult* r) {
   r->delivered_bytes = t.delivered_bytes;
   r->mismatched_bytes = t.mismatched_bytes;
   r->out_of_order_chunks = t.out_of_order_chunks;
+  r->rate = o_.rate;
+  r->scheduled = t.scheduled;
+  r->late_starts = t.late_starts;
+  r->not_started = t.not_started;
+  r->start_lag_p50_ms = run_.start_lag.PercentileMs(0.50);
+  r->start_lag_p99_ms = run_.start_lag.PercentileMs(0.99);
+  r->start_lag_max_ms = run_.start_lag.PercentileMs(1.0);
   uint64_t until = t.delivered > 0 && run_.last_done_ns > traffic_start_ns_ ? run_.last_done_ns : end_ns_;
   double phase_s = static_cast<double>(end_ns_ - (o_.idle > 0 ? run_start_ns_ : traffic_start_ns_)) / 1e9;
   r->elapsed_s = o_.idle > 0 ? phase_s : static_cast<double>(until - traffic_start_ns_) / 1e9;

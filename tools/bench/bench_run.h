@@ -14,12 +14,14 @@
 #include "tools/bench/listener.h"
 #include "tools/bench/proc_stats.h"
 #include "tools/bench/run_state.h"
+#include "tools/bench/send_schedule.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 
 namespace msrp::bench {
 
-/// Phases: setup (connect + AUTH) -> traffic (duration/count) -> drain -> done; or, in idle
+/// Phases: setup (connect + AUTH) -> traffic (duration/count; closed loop, or paced by a
+/// SendSchedule with --rate) -> drain -> done; or, in idle
 /// mode, setup -> hold -> done. Every phase has a timer, so a run always ends.
 class Bench : public EndpointListener {
  public:
@@ -59,6 +61,7 @@ class Bench : public EndpointListener {
   std::vector<std::unique_ptr<Endpoint>> accepted_;    ///< direct mode receivers
   std::vector<Endpoint*> receivers_;                   ///< relay mode: receiver of pair i
   std::vector<Sender*> senders_;                       ///< sender of pair i
+  std::unique_ptr<SendSchedule> schedule_;             ///< --rate: starts messages on time
   size_t next_setup_ = 0;
   size_t in_setup_ = 0;
   size_t setup_finished_ = 0;

@@ -5,6 +5,9 @@
 
 Each line's "label" is "SCENARIO|TARGET". Ratios compare each target with msrp-relay ("ours")
 in the same scenario: msg/s (higher is better) and relay CPU per message (lower is better).
+
+Scenarios named "...-halfrate" (open loop, msrp-bench --rate) get a short section under the
+table: msrp-relay's added latency per hop, its percentiles minus those of "direct" (no relay).
 """
 import json
 import sys
@@ -57,6 +60,11 @@ def notes(r):
             out.append("{:.1f} KiB/session".format(per))
     if r.get("chunk") and r.get("size") and r["chunk"] < r["size"] and r.get("mode") != "idle":
         out.append("{} KiB chunks".format(r["chunk"] // 1024))
+    if r.get("rate"):
+        out.append("open loop {:,.0f} msg/s".format(r["rate"]))
+        if r.get("late_starts") or r.get("not_started"):
+            out.append("RATE NOT KEPT: {} late starts, {} never started".format(
+                r.get("late_starts", 0), r.get("not_started", 0)))
     if r.get("out_of_order_chunks"):
         out.append("{} chunks out of order".format(r["out_of_order_chunks"]))
     kinds = r.get("error_kinds") or {}
@@ -124,6 +132,43 @@ def main():
                 notes(r),
             ]
             print("| " + " | ".join(cells) + " |")
+
+    for scenario in order:
+        if scenario.endswith("-halfrate"):
+            print_added_latency(scenario, by_scenario[scenario])
+
+
+def usable(r):
+    return r is not None and not r.get("failed") and r.get("verified") and r.get("delivered")
+
+
+def print_added_latency(scenario, targets):
+    """Issue target: added latency p99 per relay hop < 1 ms at half of the maximum rate."""
+    ours, direct = targets.get("ours"), targets.get("direct")
+    print()
+    if not usable(ours) or not usable(direct):
+        print("{}: added latency per hop not computed (msrp-relay or direct has no verified result)".format(scenario))
+        return
+    diff = {q: ours[k] - direct[k] for q, k in (("p50", "p50_ms"), ("p99", "p99_ms"), ("p99.9", "p999_ms"))}
+    print("{}: open loop at {:,.0f} msg/s, {} pairs, {} B messages, window {}; latency from each message's "
+          "scheduled start to its last byte at the receiver.".format(
+              scenario, ours.get("rate", 0), ours.get("pairs"), ours.get("size"), ours.get("window")))
+    print("added latency per hop at half rate: p50 {:.3f} ms, p99 {:.3f} ms, p99.9 {:.3f} ms "
+          "(ours minus direct) -> p99 < 1 ms: {}".format(
+              diff["p50"], diff["p99"], diff["p99.9"], "yes" if diff["p99"] < 1.0 else "NO"))
+    for name, r in (("msrp-relay", ours), ("direct", direct)):
+        line = "  {}: p50 {:.3f}, p99 {:.3f}, p99.9 {:.3f}, max {:.3f} ms; {:,.0f} msg/s delivered; " \
+               "late_starts {}, never started {}; start lag in the bench p50 {:.3f}, p99 {:.3f} ms".format(
+                   name, r["p50_ms"], r["p99_ms"], r["p999_ms"], r["max_ms"], r.get("msgs_per_s", 0),
+                   r.get("late_starts", 0), r.get("not_started", 0), r.get("start_lag_p50_ms", 0),
+                   r.get("start_lag_p99_ms", 0))
+        if r.get("late_starts") or r.get("not_started"):
+            line += " (RATE NOT KEPT: messages waited for a full window; that wait is in the latency)"
+        if r.get("bench_cpu_bound"):
+            line += " (BENCH CPU-BOUND)"
+        print(line)
+    print("  (a difference of percentiles, not a percentile of per-message differences; "
+          "both runs share the machine with whatever else runs on it)")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,16 @@ uint64_t RunState::NowNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+uint64_t RunState::TakeStartNs(PairState& pair) {
+  if (options.rate == 0 || pair.due_ns.empty()) return NowNs();
+  uint64_t due = pair.due_ns.front();
+  pair.due_ns.pop_front();
+  uint64_t now = NowNs();
+  start_lag.Add(now > due ? now - due : 0);
+  if (pair.late_counted > 0) pair.late_counted--;
+  return due;
+}
+
 void RunState::MaybeFinish(PairState& pair, uint64_t seq) {
   auto it = pair.inflight.find(seq);
   if (it == pair.inflight.end()) return;

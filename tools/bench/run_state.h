@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -19,7 +20,7 @@ class Sender;
 
 /// A message that was started and is not finished yet.
 struct InFlight {
-  uint64_t start_ns = 0;       ///< when its first byte was queued
+  uint64_t start_ns = 0;       ///< when its first byte was queued (--rate: when it was due)
   uint64_t received = 0;       ///< body bytes the receiver got so far
   uint64_t next_offset = 0;    ///< where the next in-order chunk starts
   uint32_t chunks_total = 0;
@@ -37,6 +38,10 @@ struct PairState {
   std::unordered_map<uint64_t, InFlight> inflight;
   uint64_t next_seq = 0;       ///< messages started
   bool dead = false;           ///< a connection of the pair failed
+  // --rate only (see SendSchedule).
+  std::deque<uint64_t> due_ns; ///< scheduled start times of messages due and not started yet
+  uint64_t scheduled = 0;      ///< messages the schedule made due so far
+  size_t late_counted = 0;     ///< leading entries of due_ns already counted as late starts
 };
 
 /// Counters of one run.
@@ -49,6 +54,9 @@ struct Totals {
   uint64_t oks = 0;             ///< 200 responses the senders got
   uint64_t mismatched_bytes = 0;
   uint64_t out_of_order_chunks = 0;  ///< chunks that did not start where the previous one ended
+  uint64_t scheduled = 0;       ///< --rate: messages that became due while sending
+  uint64_t late_starts = 0;     ///< --rate: due messages that could not start at their tick
+  uint64_t not_started = 0;     ///< --rate: due messages still waiting when sending stopped
 };
 
 /// Everything the connections of a run share.
@@ -65,11 +73,15 @@ class RunState {
     error_count += n;
   }
 
-  /// True when `pair` may start another message now.
+  /// True when `pair` may start another message now (with --rate: one is also due).
   bool CanStart(const PairState& pair) const {
     return sending && !pair.dead && pair.inflight.size() < options.window &&
-           (options.count == 0 || pair.next_seq < options.count);
+           (options.count == 0 || pair.next_seq < options.count) && (options.rate == 0 || !pair.due_ns.empty());
   }
+
+  /// The start time of the message `pair` starts now: now, or with --rate the time it was
+  /// due (taken off the pair's due queue).
+  uint64_t TakeStartNs(PairState& pair);
 
   /// Called when a message's last byte arrived or its last 200 came: finishes it if both
   /// happened, records its latency and lets the sender start another.
@@ -86,6 +98,7 @@ class RunState {
   std::vector<PairState> pairs;
   Totals totals;
   LatencyStats latency;
+  LatencyStats start_lag;      ///< --rate: due time to actual start, per message (inside the bench)
   std::map<std::string, uint64_t> errors;
   uint64_t error_count = 0;
   bool sending = false;        ///< new messages may start

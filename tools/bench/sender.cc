@@ -42,7 +42,7 @@ void Sender::Pump() {
       cur_chunk_ = 0;
       has_current_ = true;
       InFlight& m = pair_->inflight[cur_seq_];
-      m.start_ns = RunState::NowNs();
+      m.start_ns = run_.TakeStartNs(*pair_);
       m.chunks_total = static_cast<uint32_t>((run_.options.size + run_.options.chunk - 1) / run_.options.chunk);
       run_.totals.started++;
     }

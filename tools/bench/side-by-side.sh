@@ -3,7 +3,8 @@
 # against msrp-relay, the Kamailio 5.6 MSRP relay (shared/peers/kamailio) and HAProxy as a
 # TLS-terminating TCP proxy in front of the bench's own receiver (haproxy: plaintext to the
 # receiver, one TLS leg; haproxy2: TLS to the receiver too, the same TLS work as a relay, which
-# decrypts from the sender and encrypts to the receiver); prints one table with ratios.
+# decrypts from the sender and encrypts to the receiver); prints one table with ratios, and
+# msrp-relay's added latency per hop at half its 1 KiB maximum rate (open loop, vs direct).
 #
 #   bash tools/bench/side-by-side.sh            # everything (about 10 minutes)
 #   DUR=5 IDLE=2000 bash tools/bench/side-by-side.sh   # shorter
@@ -241,6 +242,34 @@ for target in $TARGETS; do
     run_case "idle-${IDLE}" kamailio --idle "$IDLE" --duration 5 --setup-timeout 120 --connect-concurrency 8
   fi
 done
+
+# ---------------------------------------------------------------- added latency at half rate
+# Issue target: "added latency p99 per relay hop < 1 ms at half of the maximum rate". The maximum
+# is the msg/s msrp-relay reached in 1KiB-x16 above (closed loop, WINDOW in flight per pair).
+# msrp-relay and the bench's direct mode (no relay) then run open loop (--rate) at half of it,
+# same pairs, size and window; results_table.py prints ours minus direct. Only these two targets
+# run it, and direct runs it even when TARGETS leaves direct out: it is the baseline.
+if has_target ours; then
+  half_rate=$(python3 - "$RESULTS" <<'PY'
+import json, sys
+rate = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("label") == "1KiB-x16|ours" and not r.get("failed") and r.get("verified"):
+        rate = r.get("msgs_per_s", 0)
+print(int(rate / 2))
+PY
+)
+  if [ "$half_rate" -gt 0 ]; then
+    log "1KiB-x16-halfrate: $half_rate msg/s (half of msrp-relay's 1KiB-x16 msg/s)"
+    for target in ours direct; do
+      run_case "1KiB-x16-halfrate" "$target" --pairs 16 --size 1K --window "$WINDOW" --duration "$DUR" \
+        --rate "$half_rate"
+    done
+  else
+    log "1KiB-x16-halfrate skipped: no verified 1KiB-x16 result for msrp-relay"
+  fi
+fi
 
 # ---------------------------------------------------------------- table
 {

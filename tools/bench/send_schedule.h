@@ -1,0 +1,39 @@
+// SendSchedule: open-loop pacing for --rate. A 1 ms libuv timer makes messages due on a fixed
+// schedule and lets the senders start them; what a full window holds back starts late.
+#pragma once
+
+#include <cstdint>
+
+#include <uv.h>
+
+#include "tools/bench/run_state.h"
+
+namespace msrp::bench {
+
+/// Makes SENDs due at `options.rate` messages a second over all pairs. Pair i of P gets its
+/// k-th message due at start + (k * P + i) / rate, so the pairs' starts interleave evenly.
+/// A message's latency is counted from the time it was due (RunState::TakeStartNs).
+class SendSchedule {
+ public:
+  SendSchedule(uv_loop_t* loop, RunState& run);
+  SendSchedule(const SendSchedule&) = delete;
+  SendSchedule& operator=(const SendSchedule&) = delete;
+
+  /// Starts the schedule now and ticks every millisecond while the run is sending.
+  void Start();
+  /// Stops making messages due; messages still waiting are counted as not started.
+  void Stop();
+  /// Closes the timer handle (the loop runs its close callback afterwards).
+  void Close();
+
+ private:
+  void Tick();
+
+  RunState& run_;
+  uv_timer_t timer_{};
+  uint64_t start_ns_ = 0;
+  double interval_ns_ = 0;  ///< between two consecutive messages over all pairs
+  bool running_ = false;
+};
+
+}  // namespace msrp::bench
