@@ -60,16 +60,6 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); 
 namespace msrp {
 namespace {
 
-using framer_recorder::Describe;
-using framer_recorder::Event;
-using framer_recorder::FeedAt;
-using framer_recorder::FeedBytewise;
-using framer_recorder::FeedWhole;
-using framer_recorder::FeedWithStops;
-using framer_recorder::RandomCuts;
-using framer_recorder::RecordingSink;
-using framer_recorder::SplitRng;
-using Kind = Event::Kind;
 using namespace framer_wire;
 
 /// Counts heap allocations made between construction and Stop().

@@ -15,16 +15,6 @@
 namespace msrp {
 namespace {
 
-using framer_recorder::Describe;
-using framer_recorder::Event;
-using framer_recorder::FeedAt;
-using framer_recorder::FeedBytewise;
-using framer_recorder::FeedWhole;
-using framer_recorder::FeedWithStops;
-using framer_recorder::RandomCuts;
-using framer_recorder::RecordingSink;
-using framer_recorder::SplitRng;
-using Kind = Event::Kind;
 using namespace framer_wire;
 
 TEST_CASE("R-16: Stop() from OnHead makes Feed return right after the head; feeding the rest continues the message") {

@@ -26,6 +26,7 @@ using framer_recorder::FeedWithStops;
 using framer_recorder::RandomCuts;
 using framer_recorder::RecordingSink;
 using framer_recorder::SplitRng;
+using Kind = Event::Kind;
 
 /// To-Path and From-Path of the wires built here.
 inline constexpr std::string_view kToPath =
