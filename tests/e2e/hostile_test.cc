@@ -308,11 +308,7 @@ TEST_CASE("R-19, F-17: a response ending in '+' or '#' is dropped and the transa
   RelayProcess relay;
   PeerPair p = AuthenticatedPair(relay);
   std::string tid_a = NewTid();
-  p.a->Write(EncodeFrame(tid_a, "NICKNAME",
-                         {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
-                          {"From-Path", p.a.uri()},
-                          {"Use-Nickname", "\"Alice\""}},
-                         std::nullopt));
+  p.a->Write(NicknameBetween(tid_a, p));
   Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded NICKNAME");
   const std::vector<std::string> back_to{p.b.use_path, p.a.use_path, p.a.uri()};
   for (char flag : {'+', '#'}) {

@@ -56,12 +56,7 @@ void CloseAndWait(RelayProcess& relay, MsrpClient& client) {
 
 // A NICKNAME (RFC 7701) from a to b carrying a text body of `size` octets.
 std::string NicknameWithBody(const std::string& tid, const PeerPair& p, size_t size) {
-  return EncodeFrame(tid, "NICKNAME",
-                     {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
-                      {"From-Path", p.a.uri()},
-                      {"Use-Nickname", "\"Alice\""},
-                      {"Content-Type", "text/plain"}},
-                     std::string(size, 'n'));
+  return NicknameBetween(tid, p, std::string(size, 'n'));
 }
 
 }  // namespace

@@ -93,11 +93,7 @@ TEST_CASE("R-12, R-20, BR-30: NICKNAME is forwarded and B's response is mapped b
   RelayProcess relay;
   PeerPair p = AuthenticatedPair(relay);
   std::string tid_a = NewTid();
-  std::string sent = EncodeFrame(tid_a, "NICKNAME",
-                                 {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
-                                  {"From-Path", p.a.uri()},
-                                  {"Use-Nickname", "\"Alice\""}},
-                                 std::nullopt);
+  std::string sent = NicknameBetween(tid_a, p);
   p.a->Write(sent);
   Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded NICKNAME");
   CHECK(IsFreshRelayTid(got.tid, tid_a));
@@ -429,11 +425,7 @@ TEST_CASE("R-23, E-07: an unanswered NICKNAME's state expires after transaction_
   RelayProcess relay;  // transaction_timeout: 2 s
   PeerPair p = AuthenticatedPair(relay);
   std::string tid_a = NewTid();
-  p.a->Write(EncodeFrame(tid_a, "NICKNAME",
-                         {{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
-                          {"From-Path", p.a.uri()},
-                          {"Use-Nickname", "\"Alice\""}},
-                         std::nullopt));
+  p.a->Write(NicknameBetween(tid_a, p));
   Frame got = p.b->ReadFrame(kFrameTimeout, "the forwarded NICKNAME");
   // Past transaction_timeout A gets nothing (408 is never a transaction response, E-07) ...
   CHECK_SILENT(*p.a.client, 4000);

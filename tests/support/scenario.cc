@@ -25,6 +25,14 @@ PeerPair AuthenticatedPair(RelayProcess& relay) {
   return pair;
 }
 
+std::string NicknameBetween(const std::string& tid, const PeerPair& p, std::optional<std::string> body) {
+  Headers h{{"To-Path", JoinPath({p.a.use_path, p.b.use_path, p.b.uri()})},
+            {"From-Path", p.a.uri()},
+            {"Use-Nickname", "\"Alice\""}};
+  if (body) h.emplace_back("Content-Type", "text/plain");
+  return EncodeFrame(tid, "NICKNAME", h, std::move(body));
+}
+
 SendSpec SendBetween(const Peer& from, const Peer& to, const std::string& body) {
   SendSpec s;
   s.tid = NewTid();

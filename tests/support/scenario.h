@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,11 @@ PeerPair AuthenticatedPair(RelayProcess& relay);
 /// A SEND from `from` to `to` through the relay: To-Path `from.use_path to.use_path to.uri`,
 /// From-Path `from.uri`, Message-ID, Byte-Range `1-N/N` (N = body size), text/plain body.
 SendSpec SendBetween(const Peer& from, const Peer& to, const std::string& body);
+
+/// A NICKNAME (RFC 7701) from p.a to p.b through the relay, `Use-Nickname: "Alice"`, with a
+/// text/plain body when `body` is given.
+std::string NicknameBetween(const std::string& tid, const PeerPair& p,
+                            std::optional<std::string> body = std::nullopt);
 
 /// Expected bytes of `sent` (one encoded request) after the relay forwarded it: tid replaced by
 /// `new_tid`, To-Path/From-Path replaced, every other header kept in order, and, when
