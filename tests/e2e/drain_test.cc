@@ -1,0 +1,97 @@
+// End-to-end tests of stopping: SIGTERM with a chunk in flight drains it, then the relay exits 0.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/crypto_util.h"
+#include "tests/support/expect.h"
+#include "tests/support/msrp_client.h"
+#include "tests/support/relay_admin.h"
+#include "tests/support/relay_process.h"
+#include "tests/support/scenario.h"
+
+namespace msrp::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+TEST_CASE("SIGTERM during a transfer: the chunk in flight is delivered complete, then the relay "
+          "exits 0 within drain_timeout + 2 s") {
+  constexpr size_t kChunk = 1 << 20;
+  constexpr size_t kChunks = 16;
+  constexpr uint32_t kDrainTimeout = 3;
+  RelayOptions options;
+  options.limits["drain_timeout"] = std::to_string(kDrainTimeout);
+  RelayProcess relay(options);
+  PeerPair p = AuthenticatedPair(relay);
+
+  const std::string message = PseudoRandomBytes(kChunk * kChunks, 4976);
+  const std::string message_id = RandomAlnum(12);
+  const std::string stream = ChunkedSends(p, message, message_id, kChunk);
+  MsrpClient& a = *p.a.client;
+  BackgroundWriter writer([&a, &stream] { a.TryWrite(stream, Millis(15000)); });
+
+  // Chunk 1 arrives whole; the writer is already streaming the next ones.
+  Frame first = p.b->ReadFrame(Millis(10000), "the first chunk");
+  REQUIRE(first.body == message.substr(0, kChunk));
+  CHECK(first.flag == '+');
+
+  const size_t mark = relay.Log().size();
+  const auto signalled = Clock::now();
+  relay.Signal(SIGTERM);
+
+  // Every frame B gets after the signal is a complete chunk ending in its own flag; then B is
+  // closed.
+  std::vector<Frame> after;
+  bool closed = false;
+  while (!closed && Clock::now() - signalled < std::chrono::seconds(kDrainTimeout + 2)) {
+    Frame f;
+    std::string error;
+    ReadStatus st = p.b->Read(&f, Millis(500), &error);
+    if (st == ReadStatus::kFrame) {
+      after.push_back(std::move(f));
+    } else if (st == ReadStatus::kClosed) {
+      closed = true;
+    } else {
+      REQUIRE_MESSAGE(st == ReadStatus::kTimeout, "B: " << error);
+    }
+  }
+  CHECK_MESSAGE(closed, "the relay did not close B while stopping");
+  CHECK_MESSAGE(!after.empty(), "no chunk was in flight at SIGTERM (the relay finished none after it)");
+  for (const Frame& f : after) {
+    auto range = ParseByteRange(f.Header("Byte-Range").value_or(""));
+    REQUIRE_MESSAGE(range.has_value(), f.Describe());
+    const size_t start = static_cast<size_t>(range->start - 1);
+    CHECK(f.method == "SEND");
+    CHECK(f.Header("Message-ID") == message_id);
+    CHECK(start % kChunk == 0);
+    CHECK(f.body.size() == kChunk);
+    CHECK(f.body == message.substr(start, kChunk));
+    CHECK(f.flag == (start + kChunk == message.size() ? '$' : '+'));
+  }
+
+  std::optional<int> status = relay.WaitExit(std::chrono::seconds(kDrainTimeout + 2) -
+                                              std::chrono::duration_cast<Millis>(Clock::now() - signalled));
+  REQUIRE_MESSAGE(status.has_value(), "relay still running " << kDrainTimeout + 2 << " s after SIGTERM");
+  const auto took = std::chrono::duration_cast<Millis>(Clock::now() - signalled);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  MESSAGE("relay exited " << took.count() << " ms after SIGTERM; " << after.size() << " chunk(s) after it");
+  writer.Join();  // A's writes fail once the relay closed it: that is expected
+
+  std::string log = relay.Log().substr(mark);
+  CHECK(log.find("stopping (SIGTERM): no new connections; in-flight chunks have 3 s to finish") !=
+        std::string::npos);
+  CHECK(log.find("msrp-relay exited") != std::string::npos);
+  CHECK(log.find("drain time over") == std::string::npos);
+}
+
+}  // namespace msrp::test

@@ -1,0 +1,141 @@
+// End-to-end tests of SIGHUP: a new user, a refused broken config, a reload during a 16 MiB
+// transfer, certificate rotation.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <string>
+
+#include "tests/support/crypto_util.h"
+#include "tests/support/expect.h"
+#include "tests/support/msrp_client.h"
+#include "tests/support/relay_admin.h"
+#include "tests/support/relay_process.h"
+#include "tests/support/scenario.h"
+#include "tests/support/test_pki.h"
+
+namespace msrp::test {
+
+TEST_CASE("SIGHUP with a new user in the users file keeps existing sessions relaying and lets "
+          "the new user authenticate") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  RelayOneMessage(p.a, p.b, "before the reload");
+  const std::string use_a = p.a.use_path;
+  const std::string use_b = p.b.use_path;
+
+  // dave is unknown before the reload.
+  {
+    auto dave = relay.Connect("dave");
+    CHECK_THROWS(dave->Authenticate("dave", "davepw"));
+  }
+
+  WriteText(relay.dir() + "/users.htdigest", DefaultUsers() + UserLine("dave", "davepw"));
+  std::string after = ReloadAndWait(relay, "reload done");
+  CHECK(after.find("SIGHUP: reloading " + relay.dir() + "/relay.yaml") != std::string::npos);
+  CHECK(after.find("reload refused") == std::string::npos);
+
+  // Same connections, same Use-Paths, both directions.
+  CHECK(p.a.use_path == use_a);
+  CHECK(p.b.use_path == use_b);
+  RelayOneMessage(p.a, p.b, "after the reload, A to B");
+  RelayOneMessage(p.b, p.a, "after the reload, B to A");
+
+  Peer dave = AuthenticatedPeer(relay, "dave", "dave", "davepw");
+  RelayOneMessage(dave, p.a, "dave is new");
+  RelayOneMessage(p.b, dave, "hello dave");
+  CHECK_SILENT(*p.a.client, 200);
+}
+
+TEST_CASE("SIGHUP with a broken config is refused with FILE:LINE: KEY: MESSAGE and the running "
+          "configuration keeps serving") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  const std::string config_path = relay.dir() + "/relay.yaml";
+  std::string yaml = ReadText(config_path);
+  size_t limits = yaml.find("limits:\n");
+  REQUIRE(limits != std::string::npos);
+  yaml.insert(limits + 8, "  max_headers: abc\n");
+  WriteText(config_path, yaml);
+  // The users file changes too: it must not be applied when the reload is refused.
+  WriteText(relay.dir() + "/users.htdigest", UserLine("dave", "davepw"));
+  const int line = LineNumberOf(yaml, "  max_headers: abc");
+  REQUIRE(line > 0);
+
+  std::string after = ReloadAndWait(relay, "reload refused: keeping the running configuration");
+  const std::string want = "reload refused: " + config_path + ":" + std::to_string(line) +
+                           ": limits.max_headers: expected an integer, got 'abc'";
+  CHECK_MESSAGE(after.find(want) != std::string::npos, "want \"" << want << "\" in:\n" << after);
+  CHECK(after.find("reload done") == std::string::npos);
+
+  // Old users still authenticate, new ones do not; existing and fresh pairs relay.
+  Peer carol = AuthenticatedPeer(relay, "carol", "carol", "carolpw");
+  {
+    auto dave = relay.Connect("dave");
+    CHECK_THROWS(dave->Authenticate("dave", "davepw"));
+  }
+  RelayOneMessage(p.a, p.b, "still relaying");
+  RelayOneMessage(carol, p.b, "carol after a refused reload");
+  RequireRelayStillWorks(relay);
+  relay.RequireAlive();
+}
+
+TEST_CASE("SIGHUP while a 16 MiB message is relaying loses no session and no chunk") {
+  constexpr size_t kChunk = 1 << 20;
+  constexpr size_t kChunks = 16;
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+
+  const std::string message = PseudoRandomBytes(kChunk * kChunks, 7977);
+  const std::string message_id = RandomAlnum(12);
+  const std::string stream = ChunkedSends(p, message, message_id, kChunk);
+  MsrpClient& a = *p.a.client;
+  BackgroundWriter writer([&a, &stream] { a.TryWrite(stream, Millis(30000)); });
+
+  Frame first = p.b->ReadFrame(Millis(10000), "the first chunk");
+  REQUIRE(first.body == message.substr(0, kChunk));
+
+  // Reload mid-transfer: a new user, so the reload really applies something.
+  WriteText(relay.dir() + "/users.htdigest", DefaultUsers() + UserLine("dave", "davepw"));
+  std::string after = ReloadAndWait(relay, "reload done");
+  CHECK(after.find("reload refused") == std::string::npos);
+
+  // Every remaining chunk arrives complete, in order, byte-identical, with its own flag.
+  for (size_t i = 1; i < kChunks; ++i) {
+    Frame f = p.b->ReadFrame(Millis(10000), "chunk " + std::to_string(i + 1));
+    auto range = ParseByteRange(f.Header("Byte-Range").value_or(""));
+    REQUIRE_MESSAGE(range.has_value(), f.Describe());
+    CHECK(range->start == i * kChunk + 1);
+    CHECK(f.body == message.substr(i * kChunk, kChunk));
+    CHECK(f.flag == (i + 1 == kChunks ? '$' : '+'));
+  }
+  CHECK(writer.Join().empty());
+  RelayOneMessage(p.b, p.a, "same session after the reload");
+}
+
+TEST_CASE("SIGHUP after a certificate rotation: new connections see the new certificate, "
+          "existing ones keep working") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  const std::string old_serial = p.a->PeerCertificateSerial();
+  const std::string old_subject = p.a->PeerCertificateSubject();
+  CHECK(old_serial == "2");
+  CHECK(old_subject == "CN=relay.test,O=msrp-relay e2e tests");
+
+  IssuedCert rotated = IssueRelayCertificate(4242, "relay.test rotated");
+  WriteText(relay.dir() + "/relay.crt", rotated.cert_pem);
+  WriteText(relay.dir() + "/relay.key", rotated.key_pem);
+  ReloadAndWait(relay, "reload done");
+
+  Peer carol = AuthenticatedPeer(relay, "carol", "carol", "carolpw");
+  CHECK(carol->PeerCertificateSerial() == "4242");
+  CHECK(carol->PeerCertificateSubject() == "CN=relay.test rotated,O=msrp-relay e2e tests");
+
+  // The existing connections keep their session (and their handshake's certificate).
+  CHECK(p.a->PeerCertificateSerial() == old_serial);
+  RelayOneMessage(p.a, p.b, "old connections after the rotation");
+  RelayOneMessage(carol, p.a, "new connection to an old one");
+  RelayOneMessage(p.b, carol, "old connection to a new one");
+}
+
+}  // namespace msrp::test
