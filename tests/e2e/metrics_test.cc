@@ -2,6 +2,8 @@
 // /healthz and /readyz.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <string>
 #include <thread>
@@ -26,6 +28,26 @@ TEST_CASE("Metrics after a scripted exchange have exact values, /healthz and /re
   options.extra_yaml = "metrics: { address: 127.0.0.1, port: 0 }\n";
   RelayProcess relay(options);
   const uint16_t metrics_port = relay.MetricsPort();
+  auto started = relay.WaitForLog(R"(msrp-relay (\S+) started as)", Millis(5000));
+  REQUIRE(started.has_value());
+  const std::string version = (*started)[1];
+
+  // A peer that does not speak TLS: one failed handshake.
+  {
+    int fd = RawTcpConnect(relay.port());
+    REQUIRE(fd >= 0);
+    const std::string junk = "MSRP abc SEND\r\n\r\n";
+    REQUIRE(write(fd, junk.data(), junk.size()) == static_cast<ssize_t>(junk.size()));
+    char buf[256];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    close(fd);
+  }
+  // A wrong password: a challenge, then a failure.
+  {
+    auto eve = relay.Connect("eve");
+    CHECK_THROWS(eve->Authenticate("alice", "not alice's password"));
+  }
   PeerPair p = AuthenticatedPair(relay);
 
   size_t body_bytes = 0;
@@ -50,23 +72,30 @@ TEST_CASE("Metrics after a scripted exchange have exact values, /healthz and /re
   CHECK(report.Header("Status") == "000 408 Request Timeout");
 
   const std::vector<std::string> want = {
+      R"(msrp_build_info{version=")" + version + R"("} 1)",
       R"(msrp_connections{transport="tls",role="client"} 2)",
+      R"(msrp_connections{transport="tls",role="relay"} 0)",
+      R"(msrp_connections{transport="tls",role="outbound"} 0)",
       R"(msrp_connections{transport="tcp",role="client"} 0)",
+      R"(msrp_connections{transport="tcp",role="relay"} 0)",
+      R"(msrp_connections{transport="tcp",role="outbound"} 0)",
       "msrp_sessions 2",
       "msrp_pending_transactions 0",
       "msrp_queued_bytes 0",
       "msrp_draining 0",
-      "msrp_connections_accepted_total 2",
+      "msrp_connections_accepted_total 4",
+      "msrp_tls_handshake_failures_total 1",
       R"(msrp_auth_total{outcome="success"} 2)",
-      R"(msrp_auth_total{outcome="failure"} 0)",
+      R"(msrp_auth_total{outcome="failure"} 1)",
       R"(msrp_auth_total{outcome="stale"} 0)",
-      R"(msrp_auth_total{outcome="challenge"} 2)",
+      R"(msrp_auth_total{outcome="challenge"} 3)",
       "msrp_messages_relayed_total 3",
       "msrp_bytes_relayed_total " + std::to_string(body_bytes),
       R"(msrp_responses_generated_total{code="200"} 5)",
-      R"(msrp_responses_generated_total{code="401"} 2)",
+      R"(msrp_responses_generated_total{code="401"} 4)",
       R"(msrp_reports_generated_total{code="408"} 1)",
       "msrp_transaction_timeouts_total 1",
+      "msrp_backpressure_pauses_total 0",
   };
   HttpReply metrics;
   auto deadline = Clock::now() + std::chrono::seconds(3);

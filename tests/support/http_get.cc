@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <thread>
 
 namespace msrp::test {
 
@@ -44,6 +45,17 @@ HttpReply HttpGet(uint16_t port, const std::string& path) {
 
 bool HasLine(const std::string& text, const std::string& line) {
   return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+std::string PollMetrics(uint16_t port, const std::vector<std::string>& lines, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    HttpReply reply = HttpGet(port, "/metrics");
+    bool all = reply.status == 200;
+    for (const auto& line : lines) all = all && HasLine(reply.body, line);
+    if (all || std::chrono::steady_clock::now() > deadline) return reply.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace msrp::test
