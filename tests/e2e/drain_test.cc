@@ -1,8 +1,10 @@
-// End-to-end tests of stopping: SIGTERM with a chunk in flight drains it, then the relay exits 0.
+// End-to-end tests of stopping: SIGTERM or SIGINT with a chunk in flight drains it (listeners
+// closed, /readyz 503), then the relay exits 0.
 #include <doctest/doctest.h>
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <optional>
@@ -11,6 +13,7 @@
 
 #include "tests/support/crypto_util.h"
 #include "tests/support/expect.h"
+#include "tests/support/http_get.h"
 #include "tests/support/msrp_client.h"
 #include "tests/support/relay_admin.h"
 #include "tests/support/relay_process.h"
@@ -92,6 +95,55 @@ TEST_CASE("SIGTERM during a transfer: the chunk in flight is delivered complete,
         std::string::npos);
   CHECK(log.find("msrp-relay exited") != std::string::npos);
   CHECK(log.find("drain time over") == std::string::npos);
+}
+
+TEST_CASE("SIGINT drains like SIGTERM: new connections are refused, /readyz answers 503 and "
+          "msrp_draining is 1 while a chunk is in flight, the chunk completes, exit 0") {
+  RelayOptions options;
+  options.limits["drain_timeout"] = "10";
+  options.extra_yaml = "metrics: { address: 127.0.0.1, port: 0 }\n";
+  RelayProcess relay(options);
+  const uint16_t metrics_port = relay.MetricsPort();
+  PeerPair p = AuthenticatedPair(relay);
+  CHECK(HttpGet(metrics_port, "/readyz").status == 200);
+
+  // A chunk of 100000 octets, of which 40000 are sent before the signal.
+  SendSpec s = SendBetween(p.a, p.b, PseudoRandomBytes(100000, 2));
+  const std::string sent = BuildSend(s);
+  const size_t split = sent.find("\r\n\r\n") + 4 + 40000;
+  const size_t mark = relay.Log().size();
+  p.a->Write(sent.substr(0, split));
+  REQUIRE(relay.WaitForLog("SEND " + s.tid + " -> c", Millis(5000), mark).has_value());
+
+  const auto signalled = Clock::now();
+  relay.Signal(SIGINT);
+  REQUIRE(relay.WaitForLog("stopping \\(SIGINT\\): no new connections; in-flight chunks have 10 s to finish",
+                           Millis(5000), mark)
+              .has_value());
+  HttpReply ready = HttpGet(metrics_port, "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.body == "not ready\n");
+  CHECK(HttpGet(metrics_port, "/healthz").status == 200);
+  const std::string metrics = PollMetrics(metrics_port, {"msrp_draining 1"});
+  CHECK_MESSAGE(HasLine(metrics, "msrp_draining 1"), metrics);
+  int refused = RawTcpConnect(relay.port());
+  CHECK_MESSAGE(refused < 0, "the relay accepted a connection while draining");
+  if (refused >= 0) close(refused);
+
+  // The rest of the chunk: B gets it whole, A the relay's 200.
+  p.a->Write(sent.substr(split));
+  std::string problems = CheckRelay200(p.a->ReadFrame(kFrameTimeout, "the relay's 200"), s.tid, p.a);
+  CHECK_MESSAGE(problems.empty(), problems);
+  Frame got = p.b->ReadFrame(kFrameTimeout, "the chunk in flight at SIGINT");
+  CHECK(got.body == *s.body);
+  CHECK(got.flag == '$');
+
+  std::optional<int> status = relay.WaitExit(Millis(5000));
+  REQUIRE_MESSAGE(status.has_value(), "relay still running 5 s after the chunk completed");
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK(std::chrono::duration_cast<Millis>(Clock::now() - signalled).count() < 10000);
+  CHECK(relay.Log().find("drain time over") == std::string::npos);
 }
 
 }  // namespace msrp::test

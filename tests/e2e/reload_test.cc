@@ -138,4 +138,37 @@ TEST_CASE("SIGHUP after a certificate rotation: new connections see the new cert
   RelayOneMessage(p.b, carol, "old connection to a new one");
 }
 
+TEST_CASE("SIGHUP applies a new log level and new limits to running connections") {
+  RelayOptions options;
+  options.log_level = "info";
+  RelayProcess relay(options);
+  PeerPair p = AuthenticatedPair(relay);
+  CHECK(relay.Log().find("TLS handshake done") == std::string::npos);  // a debug line
+
+  const std::string config_path = relay.dir() + "/relay.yaml";
+  std::string yaml = ReadText(config_path);
+  const size_t level = yaml.find("  level: info\n");
+  REQUIRE(level != std::string::npos);
+  yaml.replace(level, 14, "  level: debug\n");
+  yaml.insert(yaml.find("limits:\n") + 8, "  max_message_bytes: 100000\n");
+  WriteText(config_path, yaml);
+  ReloadAndWait(relay, "reload done");
+
+  // Debug lines appear for a new connection.
+  const size_t mark = relay.Log().size();
+  Peer carol = AuthenticatedPeer(relay, "carol", "carol", "carolpw");
+  CHECK(relay.WaitForLog("TLS handshake done", Millis(2000), mark).has_value());
+
+  // The new limit applies on a connection opened before the reload: 413 at the head.
+  SendSpec s = SendBetween(p.a, p.b, std::string(1000, 'x'));
+  s.byte_range = "1-1000/200000";
+  s.flag = '+';
+  p.a->Write(BuildSend(s));
+  Frame r = p.a->ReadFrame(kFrameTimeout, "413 for a message over the reloaded limit");
+  CHECK_BYTES(r.raw, BuildResponse(s.tid, 413, "Stop Sending Message", {p.a.uri()}, {p.a.use_path}));
+  CHECK_SILENT(*p.b.client, 300);
+  RelayOneMessage(p.a, p.b, "a small message still passes");
+  RelayOneMessage(carol, p.a, "and from the new connection");
+}
+
 }  // namespace msrp::test
