@@ -171,4 +171,34 @@ TEST_CASE("SIGHUP applies a new log level and new limits to running connections"
   RelayOneMessage(carol, p.a, "and from the new connection");
 }
 
+TEST_CASE("SIGHUP with changed listeners and host name reports each as needing a restart, "
+          "applies the rest and keeps serving on the running listener") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  const std::string config_path = relay.dir() + "/relay.yaml";
+  std::string yaml = ReadText(config_path);
+  const std::string old_listen = "    - { address: 127.0.0.1, port: 0, transport: tls }\n";
+  const size_t listen = yaml.find(old_listen);
+  REQUIRE(listen != std::string::npos);
+  yaml.replace(listen, old_listen.size(), "    - { address: 127.0.0.1, port: 2, transport: tls }\n");
+  const size_t host = yaml.find("  hostname: relay.test\n");
+  REQUIRE(host != std::string::npos);
+  yaml.replace(host, 23, "  hostname: other.test\n");
+  WriteText(config_path, yaml);
+  WriteText(relay.dir() + "/users.htdigest", DefaultUsers() + UserLine("dave", "davepw"));
+
+  std::string after = ReloadAndWait(relay, "reload done");
+  CHECK(after.find("reload: relay.hostname changed to 'other.test': needs a restart; keeping 'relay.test'") !=
+        std::string::npos);
+  CHECK(after.find("reload: relay.listen changed to 127.0.0.1:2/tls: needs a restart; keeping 127.0.0.1:0/tls") !=
+        std::string::npos);
+  CHECK(after.find("reload refused") == std::string::npos);
+
+  // Same port and host name in new Use-Paths; the new users file is applied.
+  Peer dave = AuthenticatedPeer(relay, "dave", "dave", "davepw");
+  CHECK(dave.use_path.rfind(relay.RelayUri().substr(0, relay.RelayUri().size() - 4) + "/", 0) == 0);
+  RelayOneMessage(dave, p.a, "dave after a partial reload");
+  RelayOneMessage(p.b, dave, "to dave");
+}
+
 }  // namespace msrp::test
