@@ -146,4 +146,31 @@ TEST_CASE("SIGINT drains like SIGTERM: new connections are refused, /readyz answ
   CHECK(relay.Log().find("drain time over") == std::string::npos);
 }
 
+TEST_CASE("SIGTERM with a chunk that never ends: the relay closes every connection when "
+          "drain_timeout (1 s) is over and exits 0") {
+  RelayOptions options;
+  options.limits["drain_timeout"] = "1";
+  RelayProcess relay(options);
+  PeerPair p = AuthenticatedPair(relay);
+
+  SendSpec s = SendBetween(p.a, p.b, PseudoRandomBytes(100000, 3));
+  const std::string sent = BuildSend(s);
+  const size_t mark = relay.Log().size();
+  p.a->Write(sent.substr(0, sent.find("\r\n\r\n") + 4 + 1000));  // then A stalls
+  REQUIRE(relay.WaitForLog("SEND " + s.tid + " -> c", Millis(5000), mark).has_value());
+
+  const auto signalled = Clock::now();
+  relay.Signal(SIGTERM);
+  std::optional<int> status = relay.WaitExit(Millis(5000));
+  const long took = static_cast<long>(std::chrono::duration_cast<Millis>(Clock::now() - signalled).count());
+  REQUIRE_MESSAGE(status.has_value(), "relay still running 5 s after SIGTERM");
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK_MESSAGE(took >= 900, "exited " << took << " ms after SIGTERM, before drain_timeout");
+  CHECK_MESSAGE(took <= 2500, "exited " << took << " ms after SIGTERM");
+  const std::string log = relay.Log().substr(mark);
+  CHECK(log.find("drain time over: closing 2 connection(s)") != std::string::npos);
+  CHECK(log.find("msrp-relay exited") != std::string::npos);
+}
+
 }  // namespace msrp::test
