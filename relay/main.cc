@@ -25,9 +25,9 @@ void OnStopSignal(uv_signal_t* handle, int signum) {
   daemon->server->Stop(signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-std::string ListenKey(const msrp::config::RelaySection& relay) {
-  std::string key = relay.hostname;
-  for (const auto& l : relay.listen) {
+std::string ListenKey(const std::vector<msrp::config::ListenConfig>& listen) {
+  std::string key;
+  for (const auto& l : listen) {
     key += " " + l.address + ":" + std::to_string(l.port) + (l.transport == msrp::config::Transport::kTls ? "/tls" : "/tcp");
   }
   return key;
@@ -47,13 +47,19 @@ void OnReloadSignal(uv_signal_t* handle, int) {
   // Keys bound at startup keep their running values until a restart.
   const auto& running = daemon->server->config();
   auto next = std::make_shared<msrp::config::Config>(*state.config);
-  if (ListenKey(next->relay) != ListenKey(running.relay)) {
-    SPDLOG_WARN("reload: relay.hostname and relay.listen changed: they need a restart; keeping the running values");
-    next->relay = running.relay;
+  // Each is reported by name; the rest of the new configuration is applied.
+  if (next->relay.hostname != running.relay.hostname) {
+    SPDLOG_WARN("reload: relay.hostname changed to '{}': needs a restart; keeping '{}'", next->relay.hostname,
+                running.relay.hostname);
   }
+  if (ListenKey(next->relay.listen) != ListenKey(running.relay.listen)) {
+    SPDLOG_WARN("reload: relay.listen changed to{}: needs a restart; keeping{}", ListenKey(next->relay.listen),
+                ListenKey(running.relay.listen));
+  }
+  next->relay = running.relay;
   const auto& m = next->metrics;
   if (m.enabled != running.metrics.enabled || m.address != running.metrics.address || m.port != running.metrics.port) {
-    SPDLOG_WARN("reload: metrics changed: it needs a restart; keeping the running values");
+    SPDLOG_WARN("reload: metrics changed: needs a restart; keeping the running listener");
     next->metrics = running.metrics;
   }
   if (!msrp::relay::SetLogLevel(next->log.level)) SPDLOG_WARN("unknown log level {}", next->log.level);

@@ -1,6 +1,8 @@
 // FormatExposition: counters and gauges as Prometheus text lines.
 #include "relay/metrics_exposition.h"
 
+#include <utility>
+
 namespace msrp::relay {
 
 namespace {
@@ -33,8 +35,12 @@ std::string FormatExposition(const Counters& c, const Gauges& g, const std::stri
   w.Family("msrp_build_info", "gauge", "Build information.");
   w.Sample("msrp_build_info", "version=\"" + version + "\"", 1);
   w.Family("msrp_connections", "gauge", "Open connections by transport and role.");
-  w.Sample("msrp_connections", "transport=\"tls\",role=\"client\"", g.tls_connections);
-  w.Sample("msrp_connections", "transport=\"tcp\",role=\"client\"", g.tcp_connections);
+  for (const auto& [transport, by_role] : {std::pair{"tls", &g.tls}, std::pair{"tcp", &g.tcp}}) {
+    const std::string t = std::string("transport=\"") + transport + "\",role=";
+    w.Sample("msrp_connections", t + "\"client\"", by_role->client);
+    w.Sample("msrp_connections", t + "\"relay\"", by_role->relay);
+    w.Sample("msrp_connections", t + "\"outbound\"", by_role->outbound);
+  }
   w.Single("msrp_sessions", "gauge", "Authenticated sessions (live Use-Path URIs).", g.sessions);
   w.Single("msrp_pending_transactions", "gauge", "Forwarded requests awaiting a response.", g.pending_transactions);
   w.Single("msrp_queued_bytes", "gauge", "Bytes queued towards peers.", g.queued_bytes);

@@ -5,7 +5,13 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
 
 namespace msrp::relay {
 
@@ -39,6 +45,19 @@ MHD_Result HandleRequest(void* cls, MHD_Connection* connection, const char* url,
   return Reply(connection, MHD_HTTP_NOT_FOUND, "not found\n", "text/plain");
 }
 
+/// libmicrohttpd's error messages go through the relay's logger (text or JSON lines) instead
+/// of straight to stderr. Called on libmicrohttpd's thread; the logger is thread-safe.
+void LogHttpError(void*, const char* format, va_list args) {
+  char buf[512];
+  int n = std::vsnprintf(buf, sizeof buf, format, args);
+  if (n < 0) return;
+  std::string_view text(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  // libmicrohttpd 0.9.75 says this even when the logger is the first option (it is): not news.
+  if (text.rfind("MHD_OPTION_EXTERNAL_LOGGER is not the first option", 0) == 0) return;
+  SPDLOG_WARN("metrics: {}", text);
+}
+
 }  // namespace
 
 std::string MetricsServer::Snapshot() {
@@ -63,8 +82,10 @@ Result<uint16_t> MetricsServer::Start(const std::string& address, uint16_t port)
   } else {
     return Err("metrics: bad address " + address);
   }
-  daemon_ = MHD_start_daemon(flags, port, nullptr, nullptr, &HandleRequest,
-                             this, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&ss),
+  // The logger comes first so that it also gets the messages about the options after it.
+  daemon_ = MHD_start_daemon(flags, port, nullptr, nullptr, &HandleRequest, this,
+                             MHD_OPTION_EXTERNAL_LOGGER, &LogHttpError, nullptr,
+                             MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&ss),
                              MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
   if (daemon_ == nullptr) return Err("metrics: cannot listen on " + address + ":" + std::to_string(port));
   const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);

@@ -289,7 +289,14 @@ void Server::PublishMetrics() {
   Gauges g;
   for (const auto& [id, conn] : ctx_.connections) {
     if (conn->closing()) continue;
-    (conn->is_tls() ? g.tls_connections : g.tcp_connections)++;
+    ConnectionsByRole& by_role = conn->is_tls() ? g.tls : g.tcp;
+    if (conn->outbound()) {
+      by_role.outbound++;
+    } else if (!conn->relay_identity.empty()) {
+      by_role.relay++;
+    } else {
+      by_role.client++;
+    }
     g.queued_bytes += conn->pending_bytes();
   }
   g.sessions = ctx_.sessions.size();

@@ -11,7 +11,8 @@
 #   6. with DEB_TEST=1 also: builds the .deb with cpack in a container, installs it with apt-get
 #      on Debian 12 with systemd as PID 1 (packaging/debian/Containerfile.systemd-test) and
 #      checks the unit: start (Type=notify), a message relayed through it, reload, restart after
-#      a crash, stop, then purges the package;
+#      a crash, stop, then purges the package; then installs it again with dpkg -i while systemd
+#      runs (its postinst starts the service), relays a message and purges it;
 # then removes the containers, the images and the podman storage it used.
 # Podman keeps its images, containers and config under $WORK (default /var/tmp/msrp-container-test),
 # removed at the end; its containers.conf sets default_ulimits = [] for machines that refuse
@@ -186,6 +187,22 @@ if [ "$DEB_TEST" = 1 ]; then
     grep -E '^(Reload|Start|Stop|Failed)|killed|exited$|Scheduled' | sed 's/^/  | /' || true
   sx dpkg -P msrp-relay | sed 's/^/  | /'
   if sx test -e /etc/msrp-relay || sx test -e /usr/bin/msrp-relay; then fail "files left after purge"; fi
+
+  step "installing the package again with systemd running: its postinst starts the service"
+  sx sh -c 'dpkg -i /var/cache/msrp-relay-test/msrp-relay_*.deb' | sed 's/^/  | /'
+  state=
+  for _ in $(seq 1 60); do
+    state=$(sx systemctl is-active msrp-relay 2>/dev/null || true)
+    [ "$state" = active ] && break
+    sleep 0.5
+  done
+  echo "after dpkg -i: $(sx systemctl show -p ActiveState -p SubState -p StatusText -p UnitFileState msrp-relay | tr '\n' ' ')"
+  [ "$state" = active ] || fail "msrp-relay.service is $state after dpkg -i"
+  sx cat /etc/msrp-relay/tls/relay.crt > "$WORK/deb-relay2.crt"
+  python3 scripts/try-relay.py --port 2855 --user demo --cafile "$WORK/deb-relay2.crt" \
+    --password "$(sx cat /etc/msrp-relay/demo-password)" || fail "try-relay.py after dpkg -i"
+  sx dpkg -P msrp-relay | sed 's/^/  | /'
+  [ "$(sx systemctl is-active msrp-relay 2>/dev/null || true)" != active ] || fail "still active after purge"
   echo "package test passed"
 fi
 

@@ -10,9 +10,12 @@
 #include <iterator>
 #include <regex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/support/crypto_util.h"
 #include "tests/support/expect.h"
+#include "tests/support/http_get.h"
 #include "tests/support/msrp_client.h"
 #include "tests/support/proc_stats.h"
 #include "tests/support/relay_pair.h"
@@ -137,8 +140,12 @@ TEST_CASE("R-03, R-04, R-05, R-15, R-21, C-03, F-13: a SEND from A on relay1 rea
 }
 
 TEST_CASE("R-03, R-04, C-06: B on relay2 answers A on relay1 over the connection relay1 opened "
-          "(reverse direction, one connection)") {
-  Chain c;
+          "(reverse direction, one connection); metrics count it as outbound on relay1 and as "
+          "an identified relay on relay2") {
+  RelayPairOptions options;
+  options.relay1.extra_yaml += "metrics: { address: 127.0.0.1, port: 0 }\n";
+  options.relay2.extra_yaml += "metrics: { address: 127.0.0.1, port: 0 }\n";
+  Chain c(std::move(options));
   RequireChainSend(c.a, c.b, SendBetween(c.a, c.b, "Hi Bob, via two relays"));
   RequireChainSend(c.b, c.a, SendBetween(c.b, c.a, "Hi Alice, right back"));
   RequireChainSend(c.a, c.b, SendBetween(c.a, c.b, "and once more"));
@@ -147,6 +154,18 @@ TEST_CASE("R-03, R-04, C-06: B on relay2 answers A on relay1 over the connection
   int n = c.relays.ConnectionsBetween();
   CHECK_MESSAGE(n == 1, "want exactly 1 TCP connection between relay1 and relay2 after traffic "
                         "both ways, got " << n << "\n" << c.relays.DescribeConnections());
+
+  // relay1: A and its connection to relay2; relay2: B and relay1's connection (A-17).
+  const std::vector<std::string> want1 = {R"(msrp_connections{transport="tls",role="client"} 1)",
+                                          R"(msrp_connections{transport="tls",role="relay"} 0)",
+                                          R"(msrp_connections{transport="tls",role="outbound"} 1)"};
+  const std::vector<std::string> want2 = {R"(msrp_connections{transport="tls",role="client"} 1)",
+                                          R"(msrp_connections{transport="tls",role="relay"} 1)",
+                                          R"(msrp_connections{transport="tls",role="outbound"} 0)"};
+  for (const auto& [relay, want] : {std::pair{&c.relays.relay1(), &want1}, std::pair{&c.relays.relay2(), &want2}}) {
+    const std::string body = PollMetrics(relay->MetricsPort(), *want);
+    for (const auto& line : *want) CHECK_MESSAGE(HasLine(body, line), "missing \"" << line << "\" in\n" << body);
+  }
 }
 
 TEST_CASE("R-12, R-20, BR-30: a NICKNAME crosses both relays and B's response reaches A with "

@@ -30,6 +30,8 @@
 #error "MSRP_RELAY_BINARY must be defined by the build"
 #endif
 
+extern char** environ;
+
 namespace msrp::test {
 namespace {
 
@@ -106,6 +108,7 @@ std::string ConfigYaml(const RelayOptions& o) {
   for (const auto& [k, v] : o.limits) y += "  " + k + ": " + v + "\n";
   y += "log:\n";
   y += "  level: " + o.log_level + "\n";
+  if (!o.log_format.empty()) y += "  format: " + o.log_format + "\n";
   if (o.peers) y += PeersYaml(*o.peers);
   y += o.extra_yaml;
   return y;
@@ -150,6 +153,16 @@ void RelayProcess::Start() {
   const std::string binary = binary_env != nullptr && *binary_env != '\0' ? binary_env : MSRP_RELAY_BINARY;
   const rlim_t nofile = static_cast<rlim_t>(options_.rlimit_nofile);
   const std::string config = dir_ + "/relay.yaml";
+  // The child's environment, built before fork (setenv is not async-signal-safe).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    if (options_.environment.count(entry.substr(0, entry.find('='))) == 0) env_strings.push_back(std::move(entry));
+  }
+  for (const auto& [name, value] : options_.environment) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot create " + log_path_);
   pid_t parent = getpid();
@@ -175,8 +188,9 @@ void RelayProcess::Start() {
       rlimit lim{nofile, nofile};
       if (setrlimit(RLIMIT_NOFILE, &lim) != 0) _exit(125);
     }
-    execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
-    const char msg[] = "e2e harness: execl of msrp-relay failed\n";
+    const char* argv[] = {binary.c_str(), "--config", config.c_str(), nullptr};
+    execve(binary.c_str(), const_cast<char* const*>(argv), envp.data());
+    const char msg[] = "e2e harness: execve of msrp-relay failed\n";
     (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
     _exit(127);
   }

@@ -41,6 +41,11 @@ struct RelayOptions {
   /// auth.allow_users; empty: the key is left out.
   std::vector<std::string> allow_users;
   std::string log_level = "debug";
+  /// log.format: "text" or "json"; empty = not written (the relay's default, text).
+  std::string log_format;
+  /// Variables added to (or replacing) the test's environment for the relay process, e.g.
+  /// NOTIFY_SOCKET.
+  std::map<std::string, std::string> environment;
   /// When > 0, RLIMIT_NOFILE (soft and hard) of the relay process, set before exec (C-08 tests).
   int rlimit_nofile = 0;
   /// Appended verbatim to the generated relay.yaml (e.g. a `metrics:` section).

@@ -1,4 +1,4 @@
-// Test helpers shared by the config/ unit tests (config_test.cc, config_peers_test.cc): a temp
+// Test helpers shared by the config/ unit tests (config_*_test.cc): a temp
 // folder holding the files a minimal config refers to, the error text of loading a YAML string,
 // the expected text of one error, and the minimal config itself.
 #pragma once
@@ -74,6 +74,9 @@ inline const std::string kRest =
     "  users_file: users.htdigest\n";
 // kRelay + kRest: ten lines; further sections start at line 11.
 inline const std::string kMinimal = kRelay + kRest;
+
+/// kMinimal with the relay section replaced: the given relay lines, then kRest.
+inline std::string WithRelay(const std::string& relay) { return relay + kRest; }
 
 }  // namespace test_env
 }  // namespace config
