@@ -39,6 +39,7 @@ TEST_CASE("a full config loads with every value") {
       "  expires: { min: 30, default: 900, max: 7200 }\n"
       "  nonce_lifetime: 120\n"
       "  max_failures: 3\n"
+      "  allow_users: [alice, bob]\n"
       "limits:\n"
       "  max_head_bytes: 8192\n"
       "  max_headers: 32\n"
@@ -76,6 +77,7 @@ TEST_CASE("a full config loads with every value") {
   CHECK(c.auth.expires.max == 7200);
   CHECK(c.auth.nonce_lifetime == 120);
   CHECK(c.auth.max_failures == 3);
+  CHECK(c.auth.allow_users == std::vector<std::string>{"alice", "bob"});
   CHECK(c.limits.max_head_bytes == 8192);
   CHECK(c.limits.max_headers == 32);
   CHECK(c.limits.max_non_send_body == 4096);

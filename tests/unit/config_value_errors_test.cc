@@ -121,6 +121,13 @@ TEST_CASE("host names that are accepted") {
 // ---------------------------------------------------------------------------------------------
 // tls and auth
 
+TEST_CASE("error: auth.allow_users holds an empty name or a non-string (A-09)") {
+  Env env;
+  CHECK(env.Errors(kMinimal + "  allow_users:\n    - alice\n    - ''\n    - { name: bob }\n") ==
+        env.E(13, "auth.allow_users[1]", "must not be empty") +
+            env.E(14, "auth.allow_users[2]", "expected a string, got a mapping"));
+}
+
 TEST_CASE("error: required string is empty") {
   Env env;
   CHECK(env.Errors(kRelay + "tls:\n  certificate: ''\n  private_key: ''\n"
