@@ -365,7 +365,8 @@ void Connection::EncryptPending() {
 }
 
 uint64_t Connection::pending_bytes() const {
-  return out_cipher_.size() + out_plain_.size() + tls_pending_.size() + in_flight_.size();
+  return out_cipher_.size() + out_plain_.size() + tls_pending_.size() +
+         (write_in_flight_ ? in_flight_.size() - in_flight_written_ : 0);
 }
 
 void Connection::Flush() {
@@ -374,12 +375,32 @@ void Connection::Flush() {
   // TLS: ciphertext only (out_plain_ holds plaintext queued until the handshake is done).
   std::string& ready = ssl_ != nullptr ? out_cipher_ : out_plain_;
   if (ready.empty()) return;
-  // The whole queue goes in one write; the buffers swap, so nothing is copied.
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  // What the socket takes now is written at once: a uv_write completes only in the next loop
+  // turn, and everything sent meanwhile (up to 32 reads of the source) would wait for it.
+  uv_buf_t now = uv_buf_init(ready.data(), static_cast<unsigned>(ready.size()));
+  int taken = uv_try_write(stream, &now, 1);
+  if (taken < 0 && taken != UV_EAGAIN) {
+    Close(std::string("write error: ") + uv_strerror(taken));
+    return;
+  }
+  const size_t written = taken > 0 ? static_cast<size_t>(taken) : 0;
+  if (written > 0) {
+    bytes_out_ += written;
+    last_activity_ms_ = uv_now(loop_);
+  }
+  if (written == ready.size()) {
+    ready.clear();
+    if (close_after_flush_ && pending_bytes() == 0) Close(close_reason_pending_);  // the final bytes are out
+    return;
+  }
+  // The rest goes in one write; the buffers swap, so nothing is copied.
   in_flight_.clear();
   in_flight_.swap(ready);
-  uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
+  in_flight_written_ = written;
+  uv_buf_t buf = uv_buf_init(in_flight_.data() + written, static_cast<unsigned>(in_flight_.size() - written));
   write_req_.data = this;
-  int rc = uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, &Connection::OnWrite);
+  int rc = uv_write(&write_req_, stream, &buf, 1, &Connection::OnWrite);
   if (rc != 0) {
     in_flight_.clear();
     Close(std::string("write error: ") + uv_strerror(rc));
@@ -391,7 +412,7 @@ void Connection::Flush() {
 void Connection::OnWrite(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->write_in_flight_ = false;
-  self->bytes_out_ += self->in_flight_.size();
+  self->bytes_out_ += self->in_flight_.size() - self->in_flight_written_;
   self->last_activity_ms_ = uv_now(self->loop_);
   self->in_flight_.clear();
   if (status != 0) {

@@ -209,6 +209,7 @@ class Connection : private Framer::Sink {
   uint64_t last_activity_ms_ = 0;
   std::string out_plain_;     ///< plain TCP: bytes not yet handed to libuv
   std::string in_flight_;     ///< bytes of the write in flight (kept alive until OnWrite)
+  size_t in_flight_written_ = 0;  ///< of in_flight_, the prefix uv_try_write already wrote
   std::string held_plain_;    ///< plaintext not yet fed (reading paused mid-buffer)
   std::string tls_pending_;   ///< TLS: plaintext sent this loop turn, not yet encrypted
   bool encrypt_scheduled_ = false;
