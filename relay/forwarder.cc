@@ -189,6 +189,9 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     }
   }
   if (!order_error && (!to.ok() || !from.ok())) order_error = !to.ok() ? to.error() : from.error();
+  if (!order_error && (from.value().has_portless_uri || (head.method != "AUTH" && to.value().has_portless_uri))) {
+    order_error = "URI without a port (RFC 4976 §8: only an AUTH's To-Path may omit it)";  // U-07
+  }
   if (order_error) {
     if (r.response_to.empty()) {
       conn.Close("malformed request " + head.tid + ": " + LogSafe(*order_error, 200));

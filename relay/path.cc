@@ -13,6 +13,7 @@ Result<ParsedPath> ParsePathRaw(std::string_view value) {
     if (token.empty()) return Err("empty URI in path");
     auto uri = ParseUri(token);
     if (!uri.ok()) return Err("bad URI in path: " + uri.error());
+    path.has_portless_uri = path.has_portless_uri || !uri.value().port.has_value();
     path.raw.emplace_back(token);
     path.uris.push_back(std::move(uri.value()));
     if (sp == std::string_view::npos) break;

@@ -15,6 +15,7 @@ namespace msrp::relay {
 struct ParsedPath {
   std::vector<std::string> raw;
   std::vector<Uri> uris;
+  bool has_portless_uri = false;  ///< some URI has no ":port" (U-07: only AUTH's To-Path may)
   size_t size() const { return raw.size(); }
 };
 

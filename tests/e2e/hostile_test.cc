@@ -170,6 +170,22 @@ TEST_CASE("S-07, BR-05, BR-10, F-04, F-12: other malformed requests are not forw
   RequireRelayStillWorks(relay);
 }
 
+TEST_CASE("U-07: a SEND with a portless URI in To-Path or From-Path gets 400 and is not forwarded") {
+  RelayProcess relay;
+  PeerPair p = AuthenticatedPair(relay);
+  SendSpec s = SendBetween(p.a, p.b, "portless");
+  SUBCASE("last To-Path hop without a port") { s.to_path.back() = "msrps://bob.example.com/b1;tcp"; }
+  SUBCASE("From-Path without a port") { s.from_path = {"msrps://alice.example.com/a1;tcp"}; }
+  p.a->Write(BuildSend(s));
+  Frame r = p.a->ReadFrame(kFrameTimeout, "the 400");
+  INFO(r.Describe());
+  CHECK_FALSE(r.is_request);
+  CHECK(r.tid == s.tid);
+  CHECK(r.status == 400);
+  CHECK_SILENT(*p.b.client, 300);
+  RequireRelayStillWorks(relay);
+}
+
 TEST_CASE("F-16, S-07, BR-09: Byte-Range 1-*/99999999999999 is relayed without sizing buffers "
           "from it") {
   RelayProcess relay;

@@ -346,7 +346,7 @@ std::string UpperCaseAroundSession(std::string uri) {
 
 }  // namespace
 
-TEST_CASE("R-01, U-02, U-03, U-05: To-Path[0] is compared with the relay's URIs by the RFC 4975 "
+TEST_CASE("R-01, U-02, U-03, U-05, U-07: To-Path[0] is compared with the relay's URIs by the RFC 4975 "
           "rules, and the URI as received goes onto From-Path") {
   RelayProcess relay;
   PeerPair p = AuthenticatedPair(relay);
@@ -371,13 +371,16 @@ TEST_CASE("R-01, U-02, U-03, U-05: To-Path[0] is compared with the relay's URIs 
   std::string portless = p.a.use_path;
   size_t colon = portless.find(':', portless.find("://") + 3);
   portless.erase(colon, portless.find('/', colon) - colon);
-  for (const std::string& other : {SwapSessionCase(p.a.use_path), scheme_swapped, portless}) {
+  // A portless URI outside an AUTH's To-Path is malformed besides (U-07): 400.
+  for (const auto& [other, answer] : {std::pair<std::string, std::string>{SwapSessionCase(p.a.use_path), "481 Session Does Not Exist"},
+                                      {scheme_swapped, "481 Session Does Not Exist"},
+                                      {portless, "400 Bad Request"}}) {
     INFO("To-Path[0]: " << other);
     SendSpec t = SendBetween(p.a, p.b, "not our session");
     t.to_path = {other, p.b.use_path, p.b.uri()};
     p.a->Write(BuildSend(t));
-    Frame r = p.a->ReadFrame(kFrameTimeout, "481");
-    CHECK(r.StartLine() == "MSRP " + t.tid + " 481 Session Does Not Exist");
+    Frame r = p.a->ReadFrame(kFrameTimeout, answer);
+    CHECK(r.StartLine() == "MSRP " + t.tid + " " + answer);
     CHECK_SILENT(*p.b.client, 300);
   }
 }
