@@ -18,6 +18,35 @@ using namespace test_env;
 // ---------------------------------------------------------------------------------------------
 // Successful loads
 
+/// The auth and limits values `c` must hold when the file leaves them at their defaults.
+void CheckAuthAndLimitsDefaults(const Config& c) {
+  const AuthSection auth;
+  CHECK(c.auth.expires.min == auth.expires.min);
+  CHECK(c.auth.expires.default_s == auth.expires.default_s);
+  CHECK(c.auth.expires.max == auth.expires.max);
+  CHECK(c.auth.nonce_lifetime == auth.nonce_lifetime);
+  CHECK(c.auth.max_failures == auth.max_failures);
+  const LimitsSection limits;
+  CHECK(c.limits.max_head_bytes == limits.max_head_bytes);
+  CHECK(c.limits.max_headers == limits.max_headers);
+  CHECK(c.limits.max_non_send_body == limits.max_non_send_body);
+  CHECK(c.limits.probation == limits.probation);
+  CHECK(c.limits.transaction_timeout == limits.transaction_timeout);
+  CHECK(c.limits.high_watermark == limits.high_watermark);
+  CHECK(c.limits.low_watermark == limits.low_watermark);
+  CHECK(c.limits.max_queue_bytes == limits.max_queue_bytes);
+  CHECK(c.limits.stall_timeout == limits.stall_timeout);
+  CHECK(c.limits.max_connections == limits.max_connections);
+  CHECK(c.limits.handshake_timeout == limits.handshake_timeout);
+  CHECK(c.limits.max_connections_per_ip == limits.max_connections_per_ip);
+  CHECK(c.limits.max_pending_transactions == limits.max_pending_transactions);
+  CHECK(c.limits.idle_timeout == limits.idle_timeout);
+  CHECK(c.limits.max_message_bytes == limits.max_message_bytes);
+  CHECK(c.limits.drain_timeout == limits.drain_timeout);
+  CHECK(c.limits.outgoing_chunk_bytes == limits.outgoing_chunk_bytes);
+  CHECK(c.auth.allow_users.empty());
+}
+
 TEST_CASE("a full config loads with every value") {
   Env env;
   WriteFile(env.dir / "ca/bundle.pem", "ca\n");
@@ -101,24 +130,7 @@ TEST_CASE("defaults apply when optional sections and keys are omitted") {
   REQUIRE(c.relay.listen.size() == 1);
   CHECK(c.relay.listen[0].transport == Transport::kTls);
   CHECK(c.tls.ca_file.empty());
-  const AuthSection auth;
-  CHECK(c.auth.expires.min == auth.expires.min);
-  CHECK(c.auth.expires.default_s == auth.expires.default_s);
-  CHECK(c.auth.expires.max == auth.expires.max);
-  CHECK(c.auth.nonce_lifetime == auth.nonce_lifetime);
-  CHECK(c.auth.max_failures == auth.max_failures);
-  const LimitsSection limits;
-  CHECK(c.limits.max_head_bytes == limits.max_head_bytes);
-  CHECK(c.limits.max_headers == limits.max_headers);
-  CHECK(c.limits.max_non_send_body == limits.max_non_send_body);
-  CHECK(c.limits.probation == limits.probation);
-  CHECK(c.limits.transaction_timeout == limits.transaction_timeout);
-  CHECK(c.limits.high_watermark == limits.high_watermark);
-  CHECK(c.limits.low_watermark == limits.low_watermark);
-  CHECK(c.limits.max_queue_bytes == limits.max_queue_bytes);
-  CHECK(c.limits.stall_timeout == limits.stall_timeout);
-  CHECK(c.limits.max_connections == limits.max_connections);
-  CHECK(c.limits.handshake_timeout == limits.handshake_timeout);
+  CheckAuthAndLimitsDefaults(c);
   CHECK(c.log.level == "info");
   CHECK(c.log.format == "text");
 }
@@ -202,29 +214,7 @@ TEST_CASE("the sample config config/msrp-relay.yaml parses and documents the def
   CHECK(c.auth.realm == "localhost");
   CHECK(c.auth.users_file == dir / "users.htdigest");
   // The sample lists the struct defaults.
-  const AuthSection auth;
-  CHECK(c.auth.expires.min == auth.expires.min);
-  CHECK(c.auth.expires.default_s == auth.expires.default_s);
-  CHECK(c.auth.expires.max == auth.expires.max);
-  CHECK(c.auth.nonce_lifetime == auth.nonce_lifetime);
-  CHECK(c.auth.max_failures == auth.max_failures);
-  const LimitsSection limits;
-  CHECK(c.limits.max_head_bytes == limits.max_head_bytes);
-  CHECK(c.limits.max_headers == limits.max_headers);
-  CHECK(c.limits.max_non_send_body == limits.max_non_send_body);
-  CHECK(c.limits.probation == limits.probation);
-  CHECK(c.limits.transaction_timeout == limits.transaction_timeout);
-  CHECK(c.limits.high_watermark == limits.high_watermark);
-  CHECK(c.limits.low_watermark == limits.low_watermark);
-  CHECK(c.limits.max_queue_bytes == limits.max_queue_bytes);
-  CHECK(c.limits.stall_timeout == limits.stall_timeout);
-  CHECK(c.limits.max_connections == limits.max_connections);
-  CHECK(c.limits.handshake_timeout == limits.handshake_timeout);
-  CHECK(c.limits.max_connections_per_ip == limits.max_connections_per_ip);
-  CHECK(c.limits.max_pending_transactions == limits.max_pending_transactions);
-  CHECK(c.limits.idle_timeout == limits.idle_timeout);
-  CHECK(c.limits.max_message_bytes == limits.max_message_bytes);
-  CHECK(c.limits.drain_timeout == limits.drain_timeout);
+  CheckAuthAndLimitsDefaults(c);
   CHECK_FALSE(c.metrics.enabled);
   CHECK(c.log.level == LogSection().level);
   CHECK(c.log.format == LogSection().format);
