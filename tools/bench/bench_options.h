@@ -38,6 +38,7 @@ struct BenchOptions {
   uint64_t chunk = 0;          ///< 0 = whole message in one chunk
   uint32_t window = 1;         ///< messages in flight per pair
   double rate = 0;             ///< > 0: open loop, SENDs started on a schedule, msgs/s over all pairs
+  uint32_t tick_us = 100;      ///< open loop: microseconds between the schedule's ticks (timerfd)
   double duration = 10;        ///< seconds of sending
   uint64_t count = 0;          ///< messages per pair; 0 = no limit (duration only)
   double drain_timeout = 10;   ///< seconds to wait for in-flight messages after sending stops

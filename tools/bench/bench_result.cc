@@ -58,10 +58,10 @@ std::string FormatText(const BenchResult& r) {
     out += buf;
     if (r.rate > 0) {
       std::snprintf(buf, sizeof buf,
-                    "  open loop at %.0f msg/s (%.1f per pair): %llu due, %llu started, %llu started late, "
+                    "  open loop at %.0f msg/s (%.1f per pair, a tick every %u us): %llu due, %llu started, %llu started late, "
                     "%llu never started\n  start lag (due -> started, inside the bench, part of the latency): "
                     "p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-                    r.rate, r.pairs > 0 ? r.rate / r.pairs : 0.0, static_cast<unsigned long long>(r.scheduled),
+                    r.rate, r.pairs > 0 ? r.rate / r.pairs : 0.0, r.tick_us, static_cast<unsigned long long>(r.scheduled),
                     static_cast<unsigned long long>(r.started), static_cast<unsigned long long>(r.late_starts),
                     static_cast<unsigned long long>(r.not_started), r.start_lag_p50_ms, r.start_lag_p99_ms,
                     r.start_lag_max_ms);
@@ -129,6 +129,7 @@ std::string FormatJson(const BenchResult& r) {
   add("mismatched_bytes", u(r.mismatched_bytes));
   add("out_of_order_chunks", u(r.out_of_order_chunks));
   add("rate", Num(r.rate));
+  add("tick_us", u(r.tick_us));
   add("scheduled", u(r.scheduled));
   add("late_starts", u(r.late_starts));
   add("not_started", u(r.not_started));

@@ -25,6 +25,7 @@ struct BenchResult {
   double msgs_per_s = 0, mb_per_s = 0;
   // Open loop (--rate > 0); latency is then counted from each message's scheduled start.
   double rate = 0;               ///< messages per second asked for, over all pairs (0 = closed loop)
+  uint32_t tick_us = 0;          ///< open loop: microseconds between the schedule's ticks
   uint64_t scheduled = 0;        ///< messages that became due while sending
   uint64_t late_starts = 0;      ///< due messages that could not start on time (window full)
   uint64_t not_started = 0;      ///< due messages still waiting when sending stopped

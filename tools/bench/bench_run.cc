@@ -262,7 +262,7 @@ void Bench::BeginTraffic() {
   run_.sending = true;
   StartTimer(&phase_timer_, o_.duration, [](uv_timer_t* t) { FromTimer(t)->StopSending(); });
   if (schedule_) {
-    schedule_->Start();
+    if (!schedule_->Start()) StopSending();  // nothing can be paced: the run ends empty
     return;
   }
   for (uint32_t i = 0; i < run_.pairs.size(); ++i) {
@@ -344,6 +344,7 @@ void Bench::FillResult(BenchResult* r) {
   r->mismatched_bytes = t.mismatched_bytes;
   r->out_of_order_chunks = t.out_of_order_chunks;
   r->rate = o_.rate;
+  r->tick_us = o_.rate > 0 ? o_.tick_us : 0;
   r->scheduled = t.scheduled;
   r->late_starts = t.late_starts;
   r->not_started = t.not_started;

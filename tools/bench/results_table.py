@@ -150,9 +150,10 @@ def print_added_latency(scenario, targets):
         print("{}: added latency per hop not computed (msrp-relay or direct has no verified result)".format(scenario))
         return
     diff = {q: ours[k] - direct[k] for q, k in (("p50", "p50_ms"), ("p99", "p99_ms"), ("p99.9", "p999_ms"))}
-    print("{}: open loop at {:,.0f} msg/s, {} pairs, {} B messages, window {}; latency from each message's "
-          "scheduled start to its last byte at the receiver.".format(
-              scenario, ours.get("rate", 0), ours.get("pairs"), ours.get("size"), ours.get("window")))
+    print("{}: open loop at {:,.0f} msg/s, {} pairs, {} B messages, window {}, starts paced every {} us; latency "
+          "from each message's scheduled start to its last byte at the receiver.".format(
+              scenario, ours.get("rate", 0), ours.get("pairs"), ours.get("size"), ours.get("window"),
+              ours.get("tick_us", 1000)))
     print("added latency per hop at half rate: p50 {:.3f} ms, p99 {:.3f} ms, p99.9 {:.3f} ms "
           "(ours minus direct) -> p99 < 1 ms: {}".format(
               diff["p50"], diff["p99"], diff["p99.9"], "yes" if diff["p99"] < 1.0 else "NO"))

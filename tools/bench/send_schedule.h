@@ -1,5 +1,6 @@
-// SendSchedule: open-loop pacing for --rate. A 1 ms libuv timer makes messages due on a fixed
-// schedule and lets the senders start them; what a full window holds back starts late.
+// SendSchedule: open-loop pacing for --rate. A timerfd ticking every --tick-us (libuv timers
+// only resolve milliseconds) makes messages due on a fixed schedule and lets the senders start
+// them; what a full window holds back starts late.
 #pragma once
 
 #include <cstdint>
@@ -19,18 +20,21 @@ class SendSchedule {
   SendSchedule(const SendSchedule&) = delete;
   SendSchedule& operator=(const SendSchedule&) = delete;
 
-  /// Starts the schedule now and ticks every millisecond while the run is sending.
-  void Start();
+  /// Starts the schedule now and ticks every options.tick_us microseconds while the run is
+  /// sending. Returns false (and says why on stderr) when the timerfd cannot be made.
+  bool Start();
   /// Stops making messages due; messages still waiting are counted as not started.
   void Stop();
-  /// Closes the timer handle (the loop runs its close callback afterwards).
+  /// Closes the poll handle and the timerfd (the loop runs its close callback afterwards).
   void Close();
 
  private:
   void Tick();
 
   RunState& run_;
-  uv_timer_t timer_{};
+  uv_loop_t* loop_;
+  int timer_fd_ = -1;
+  uv_poll_t poll_{};
   uint64_t start_ns_ = 0;
   double interval_ns_ = 0;  ///< between two consecutive messages over all pairs
   bool running_ = false;
