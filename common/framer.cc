@@ -96,10 +96,29 @@ size_t Framer::FeedHead(std::string_view data) {
   return take;
 }
 
-bool Framer::ParseStartLine(std::string_view line) {
-  head_ = MessageHead{};
+void Framer::RecycleHead() {
+  // The sink may have taken the headers (swapped in a vector of its own): whatever vector is
+  // here now gives its strings to the pool.
+  for (Header& h : head_.headers) {
+    if (spare_headers_.size() >= kSpareHeaders) break;
+    // A long header (a long To-Path) is not worth keeping for every later head.
+    if (h.name.capacity() + h.value.capacity() > kSpareHeaderBytes) continue;
+    spare_headers_.push_back(std::move(h));
+  }
+  head_.headers.clear();
   // Typical heads carry 3-7 headers: one allocation instead of growing 1, 2, 4, 8.
-  head_.headers.reserve(std::min<size_t>(8, limits_.max_headers));
+  head_.headers.reserve(std::min<size_t>(kSpareHeaders, limits_.max_headers));
+  head_.is_request = true;
+  head_.tid.clear();
+  head_.method.clear();
+  head_.status = 0;
+  head_.comment.clear();
+  head_.has_body = false;
+  head_.malformed.clear();
+}
+
+bool Framer::ParseStartLine(std::string_view line) {
+  RecycleHead();
   // "MSRP" SP transact-id SP method / "MSRP" SP transact-id SP status-code [SP comment]
   if (line.size() < 5 || line.substr(0, 5) != "MSRP ") {
     Fail("start line does not begin with \"MSRP \"");
@@ -168,8 +187,13 @@ bool Framer::HandleHeaderLine(std::string_view line) {
   }
   size_t colon = line.find(':');
   Header header;
+  if (!spare_headers_.empty()) {
+    header = std::move(spare_headers_.back());  // keeps its buffers; assign() below reuses them
+    spare_headers_.pop_back();
+  }
   if (colon == std::string_view::npos || colon == 0) {
     if (head_.malformed.empty()) head_.malformed = "header line without a name";
+    header.name.clear();
     header.value.assign(line);
   } else {
     std::string_view name = line.substr(0, colon);

@@ -59,10 +59,15 @@ class Framer {
 
   void set_limits(FramerLimits limits) { limits_ = limits; }
 
+  /// Frees the headers kept for reuse (a quiet connection gives its memory back).
+  void ReleaseSpareHeaders() { std::vector<Header>().swap(spare_headers_); }
+
  private:
   enum class State { kStartLine, kHeaders, kBody, kFailed };
 
   size_t FeedHead(std::string_view data);
+  /// Resets head_ for the next message, moving its headers into spare_headers_.
+  void RecycleHead();
   bool ParseStartLine(std::string_view line);
   bool HandleHeaderLine(std::string_view line);
   void Fail(std::string reason);
@@ -70,11 +75,18 @@ class Framer {
 
   Sink* sink_;
   FramerLimits limits_;
+  /// At most this many spare headers, each at most kSpareHeaderBytes of capacity, are kept
+  /// per connection (at most 4 KiB; a connection quiet for a second frees them).
+  static constexpr size_t kSpareHeaders = 8;
+  static constexpr size_t kSpareHeaderBytes = 512;
   State state_ = State::kStartLine;
   bool stopped_ = false;
   std::string line_;        ///< the current head line being assembled (bounded by max_head_bytes)
   size_t head_bytes_ = 0;   ///< bytes of the current head so far
   MessageHead head_;
+  /// Headers of earlier heads, kept with their string capacity: the next head assigns into
+  /// them instead of allocating a name and a value per header (bounded: see RecycleHead).
+  std::vector<Header> spare_headers_;
   EndLineScanner scanner_;
 };
 

@@ -7,12 +7,17 @@ namespace msrp {
 
 void AppendRequestHead(std::string& out, std::string_view tid, std::string_view method,
                        const std::vector<Header>& headers, bool has_body) {
+  // One allocation for the whole head instead of one per doubling.
+  size_t size = 5 + tid.size() + 1 + method.size() + 2 + (has_body ? 2 : 0);
+  for (const auto& h : headers) size += h.name.size() + 2 + h.value.size() + 2;
+  out.reserve(out.size() + size);
   out.append("MSRP ").append(tid).append(" ").append(method).append("\r\n");
   for (const auto& h : headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
   if (has_body) out.append("\r\n");
 }
 
 void AppendEndLine(std::string& out, std::string_view tid, EndFlag flag, bool after_body) {
+  out.reserve(out.size() + 2 + 7 + tid.size() + 3);
   if (after_body) out.append("\r\n");
   out.append("-------").append(tid);
   out.push_back(static_cast<char>(flag));
@@ -22,7 +27,15 @@ void AppendEndLine(std::string& out, std::string_view tid, EndFlag flag, bool af
 void AppendResponse(std::string& out, std::string_view tid, int code, std::string_view phrase,
                     std::string_view to_path, std::string_view from_path,
                     const std::vector<Header>& extra) {
-  out.append("MSRP ").append(tid).append(" ").append(std::to_string(code));
+  // One allocation for the whole response, end-line included, instead of one per doubling.
+  size_t size = 5 + tid.size() + 4 + 1 + phrase.size() + 11 + to_path.size() + 13 + from_path.size() + 2 +
+                7 + tid.size() + 3;
+  for (const auto& h : extra) size += h.name.size() + 2 + h.value.size() + 2;
+  out.reserve(out.size() + size);
+  out.append("MSRP ").append(tid).append(" ");
+  char digits[4] = {static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),
+                    static_cast<char>('0' + code % 10), 0};
+  out.append(digits, 3);
   if (!phrase.empty()) out.append(" ").append(phrase);
   out.append("\r\nTo-Path: ").append(to_path).append("\r\nFrom-Path: ").append(from_path).append("\r\n");
   for (const auto& h : extra) out.append(h.name).append(": ").append(h.value).append("\r\n");

@@ -19,8 +19,8 @@ void AppendRequestHead(std::string& out, std::string_view tid, std::string_view 
 void AppendEndLine(std::string& out, std::string_view tid, EndFlag flag, bool after_body);
 
 /// Appends a complete bodiless response (F-17: always '$'): "MSRP tid CODE PHRASE", To-Path,
-/// From-Path, `extra` headers in order, end-line. `phrase` may be empty (then no SP follows
-/// the code).
+/// From-Path, `extra` headers in order, end-line. `code` is a three-digit status code
+/// (100..999). `phrase` may be empty (then no SP follows the code).
 void AppendResponse(std::string& out, std::string_view tid, int code, std::string_view phrase,
                     std::string_view to_path, std::string_view from_path,
                     const std::vector<Header>& extra = {});

@@ -436,6 +436,8 @@ void Connection::ReleaseIdleBuffers(uint64_t now_ms, uint64_t quiet_ms) {
   if (tls_input_.size() == 0) std::string().swap(tls_input_.held);
   to_path_cache.Clear();
   from_path_cache.Clear();
+  framer_.ReleaseSpareHeaders();
+  std::vector<Header>().swap(route.spent_headers);
 }
 
 void Connection::CheckWatermarks() {

@@ -158,7 +158,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     return;
   }
   InboundRoute& r = conn.route;
-  r = InboundRoute{};
+  r.Reset();
   r.in_tid = head.tid;
   r.has_body = head.has_body;
   r.is_send = head.method == "SEND";
@@ -176,11 +176,11 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   const Result<ParsedPath>& from = from_value ? conn.from_path_cache.Parse(*from_value) : kNoFrom;
   if (from.ok() && to_value) {
     r.response_to = from.value().raw[0];
-    r.response_from = std::string(FirstToken(*to_value));
-    r.from_path = std::string(*from_value);
+    r.response_from.assign(FirstToken(*to_value));
+    r.from_path.assign(*from_value);
   }
-  if (auto mid = head.Value("Message-ID")) r.message_id = std::string(*mid);
-  if (auto br = head.Value("Byte-Range")) r.byte_range = std::string(*br);
+  if (auto mid = head.Value("Message-ID")) r.message_id.assign(*mid);
+  if (auto br = head.Value("Byte-Range")) r.byte_range.assign(*br);
   if (r.is_send) {
     if (auto fr = head.Value("Failure-Report")) {
       auto parsed = ParseFailureReport(*fr);
@@ -320,11 +320,13 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   // header passes unchanged (F-13) except Byte-Range's end, made '*' so the chunk stays
   // interruptible while streamed.
   std::string out_tid = NewTransactionId();
-  std::string new_from;
+  // Rewritten in place (the header strings keep their buffers): To-Path from the parsed copy,
+  // From-Path from r.from_path, the copy taken above (*from_value views the header itself).
+  AssignJoinedRaw(head.headers[0].value, tp.raw, hops.size(), tp.size());
+  std::string& new_from = head.headers[1].value;
+  new_from.clear();
   for (size_t i = hops.size(); i-- > 0;) new_from.append(hops[i]).push_back(' ');
-  new_from.append(*from_value);
-  head.headers[0].value = JoinRaw(tp.raw, hops.size(), tp.size());
-  head.headers[1].value = std::move(new_from);
+  new_from.append(r.from_path);
   ByteRange range;
   if (!r.byte_range.empty()) range = ParseByteRange(r.byte_range).value();
   if (r.is_send && head.has_body && range.end.has_value()) {
@@ -336,7 +338,9 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   if (r.is_send && head.has_body) {
     // Streamed: the head goes out with the first body bytes, once this source owns dest's
     // stream (OpenPiece).
-    r.out_headers = std::move(head.headers);
+    // The head keeps the previous message's headers instead: the framer reuses their strings.
+    r.out_headers.swap(head.headers);
+    head.headers.swap(r.spent_headers);
     r.out_scanner.Reset(out_tid);
   } else {
     // Sent whole once its end-line arrives (F-12), between other sources' pieces.
@@ -351,7 +355,7 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     txn.in_tid = head.tid;
     txn.is_send = r.is_send;
     txn.failure_report = r.failure_report;
-    txn.hops = hops;
+    txn.hops = std::move(hops);
     txn.from_path = r.from_path;
     txn.message_id = r.message_id;
     txn.range = range;

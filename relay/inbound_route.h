@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
-
 #include <vector>
 
 #include "common/end_line_scanner.h"
@@ -56,6 +56,31 @@ struct InboundRoute {
   EndLineScanner out_scanner;    ///< F-11: finds the downstream end-line inside the body
   std::string sender_session;    ///< session whose client sent this (outbound), for accounting
   std::string receiver_session;  ///< session whose client receives it, for accounting
+  std::vector<Header> spent_headers;  ///< the previous message's out_headers, for the framer to
+                                      ///< reuse (Forwarder swaps them into the next head)
+
+  /// Makes this the route of no message, as a fresh InboundRoute, except that the short
+  /// strings keep their capacity and out_headers moves to spent_headers: a connection reading
+  /// message after message allocates nothing here once warm. Strings longer than
+  /// kKeptCapacity (a held body) are freed, so an idle connection keeps little.
+  void Reset() {
+    std::string* kept[] = {&out_tid, &held_request, &in_tid, &response_to, &response_from, &from_path,
+                           &message_id, &byte_range, &method, &sender_session, &receiver_session};
+    std::string saved[std::size(kept)];
+    for (size_t i = 0; i < std::size(kept); ++i) {
+      if (kept[i]->capacity() <= kKeptCapacity) saved[i].swap(*kept[i]);
+    }
+    std::vector<Header> spent;
+    spent.swap(out_headers.empty() ? spent_headers : out_headers);
+    *this = InboundRoute{};
+    for (size_t i = 0; i < std::size(kept); ++i) {
+      saved[i].clear();
+      kept[i]->swap(saved[i]);
+    }
+    spent_headers.swap(spent);
+  }
+
+  static constexpr size_t kKeptCapacity = 1024;
 };
 
 }  // namespace msrp::relay

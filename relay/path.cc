@@ -39,11 +39,16 @@ void PathCache::Clear() {
 
 std::string JoinRaw(const std::vector<std::string>& raw, size_t begin, size_t end) {
   std::string out;
+  AssignJoinedRaw(out, raw, begin, end);
+  return out;
+}
+
+void AssignJoinedRaw(std::string& out, const std::vector<std::string>& raw, size_t begin, size_t end) {
+  out.clear();
   for (size_t i = begin; i < end; ++i) {
     if (i > begin) out.push_back(' ');
     out.append(raw[i]);
   }
-  return out;
 }
 
 }  // namespace msrp::relay

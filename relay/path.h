@@ -41,5 +41,7 @@ class PathCache {
 
 /// Joins raw URIs raw[begin..end) with single SPs.
 std::string JoinRaw(const std::vector<std::string>& raw, size_t begin, size_t end);
+/// JoinRaw into `out` (replacing its content, reusing its capacity).
+void AssignJoinedRaw(std::string& out, const std::vector<std::string>& raw, size_t begin, size_t end);
 
 }  // namespace msrp::relay

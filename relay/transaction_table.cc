@@ -17,8 +17,8 @@ void TransactionTable::Forget(const PendingTransaction& txn) {
   if (it != by_source_.end() && --it->second == 0) by_source_.erase(it);
 }
 
-PendingTransaction* TransactionTable::Find(uint64_t dest, const std::string& tid) {
-  auto it = txns_.find(TransactionKey{dest, tid});
+PendingTransaction* TransactionTable::Find(uint64_t dest, std::string_view tid) {
+  auto it = txns_.find(TransactionKeyLess::View{dest, tid});
   return it == txns_.end() ? nullptr : &it->second;
 }
 
@@ -28,8 +28,8 @@ void TransactionTable::Arm(PendingTransaction* txn, uint64_t deadline_ms) {
   deadlines_.emplace_back(deadline_ms, TransactionKey{txn->dest, txn->out_tid});
 }
 
-PendingTransaction TransactionTable::Take(uint64_t dest, const std::string& tid) {
-  auto it = txns_.find(TransactionKey{dest, tid});
+PendingTransaction TransactionTable::Take(uint64_t dest, std::string_view tid) {
+  auto it = txns_.find(TransactionKeyLess::View{dest, tid});
   if (it == txns_.end()) return PendingTransaction{};
   PendingTransaction out = std::move(it->second);
   txns_.erase(it);
@@ -54,7 +54,7 @@ std::vector<PendingTransaction> TransactionTable::TakeExpired(uint64_t now_ms) {
 }
 
 void TransactionTable::ArmEnded(uint64_t dest, uint64_t deadline_ms) {
-  for (auto it = txns_.lower_bound(TransactionKey{dest, std::string()}); it != txns_.end() && it->first.first == dest;
+  for (auto it = txns_.lower_bound(TransactionKeyLess::View{dest, std::string_view()}); it != txns_.end() && it->first.first == dest;
        ++it) {
     if (it->second.ended && !it->second.armed) Arm(&it->second, deadline_ms);
   }
@@ -62,7 +62,7 @@ void TransactionTable::ArmEnded(uint64_t dest, uint64_t deadline_ms) {
 
 std::vector<PendingTransaction> TransactionTable::TakeByDestination(uint64_t dest) {
   std::vector<PendingTransaction> out;
-  auto it = txns_.lower_bound(TransactionKey{dest, std::string()});
+  auto it = txns_.lower_bound(TransactionKeyLess::View{dest, std::string_view()});
   while (it != txns_.end() && it->first.first == dest) {
     Forget(it->second);
     out.push_back(std::move(it->second));

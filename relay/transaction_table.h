@@ -8,6 +8,7 @@
 #include <map>
 #include <unordered_map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,19 @@ struct PendingTransaction {
 /// Key of a pending transaction.
 using TransactionKey = std::pair<uint64_t, std::string>;
 
+/// Orders TransactionKeys, and compares them with (dest, tid view) pairs so that lookups
+/// build no key string (no allocation per lookup).
+struct TransactionKeyLess {
+  using is_transparent = void;
+  using View = std::pair<uint64_t, std::string_view>;
+  static View AsView(const TransactionKey& k) { return {k.first, k.second}; }
+  static View AsView(const View& k) { return k; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return AsView(a) < AsView(b);
+  }
+};
+
 /// Pending transactions with a deadline queue. Not thread-safe (one loop).
 class TransactionTable {
  public:
@@ -43,13 +57,13 @@ class TransactionTable {
   PendingTransaction* Add(PendingTransaction txn);
 
   /// The transaction for (dest, tid), or nullptr.
-  PendingTransaction* Find(uint64_t dest, const std::string& tid);
+  PendingTransaction* Find(uint64_t dest, std::string_view tid);
 
   /// Starts the timer of a transaction: it expires at `deadline_ms`.
   void Arm(PendingTransaction* txn, uint64_t deadline_ms);
 
   /// Removes and returns a transaction (nullopt-like: empty `out_tid` when absent).
-  PendingTransaction Take(uint64_t dest, const std::string& tid);
+  PendingTransaction Take(uint64_t dest, std::string_view tid);
 
   /// Removes and returns every armed transaction whose deadline is <= now_ms.
   std::vector<PendingTransaction> TakeExpired(uint64_t now_ms);
@@ -72,7 +86,7 @@ class TransactionTable {
  private:
   void Forget(const PendingTransaction& txn);
 
-  std::map<TransactionKey, PendingTransaction> txns_;
+  std::map<TransactionKey, PendingTransaction, TransactionKeyLess> txns_;
   std::unordered_map<uint64_t, uint32_t> by_source_;  ///< source connection -> pending count
   /// Armed keys in deadline order (one timeout value for all, so arming order is deadline
   /// order). Entries whose transaction is gone are skipped lazily.

@@ -98,3 +98,41 @@ TEST_CASE("R-04, R-08: pending transactions are found by (connection, tid) and t
   CHECK(table.size() == 1);
   CHECK(table.Find(8, "tid0") != nullptr);
 }
+
+TEST_CASE("R-04: transaction lookups by tid view match only the exact (connection, tid), whatever the neighbours") {
+  // Keys that sort next to each other: a tid and its prefix, the same tid on connections 6, 7
+  // and 8, and the empty tid that ArmEnded/TakeByDestination start their scans from.
+  TransactionTable table;
+  for (uint64_t dest : {6u, 7u, 8u}) {
+    for (const char* tid : {"abcd", "abcde", "abcc"}) {
+      PendingTransaction t;
+      t.dest = dest;
+      t.out_tid = tid;
+      t.source = 1;
+      t.ended = true;
+      table.Add(std::move(t));
+    }
+  }
+  const std::string_view view = std::string_view("abcdef").substr(0, 4);  // not NUL-terminated
+  REQUIRE(table.Find(7, view) != nullptr);
+  CHECK(table.Find(7, view)->out_tid == "abcd");
+  CHECK(table.Find(7, view)->dest == 7);
+  CHECK(table.Find(7, "abc") == nullptr);
+  CHECK(table.Find(7, "abcdef") == nullptr);
+  CHECK(table.Find(7, "") == nullptr);
+  CHECK(table.Take(7, "abcde").out_tid == "abcde");
+  CHECK(table.Find(7, "abcde") == nullptr);
+  CHECK(table.Find(6, "abcde") != nullptr);
+  CHECK(table.Find(8, "abcde") != nullptr);
+  // ArmEnded touches connection 7 only: its two transactions expire, 6's and 8's do not.
+  table.ArmEnded(7, 50);
+  auto expired = table.TakeExpired(60);
+  REQUIRE(expired.size() == 2);
+  for (const auto& t : expired) CHECK(t.dest == 7);
+  auto six = table.TakeByDestination(6);
+  REQUIRE(six.size() == 3);
+  CHECK(six[0].out_tid == "abcc");
+  CHECK(six[1].out_tid == "abcd");
+  CHECK(six[2].out_tid == "abcde");
+  CHECK(table.size() == 3);
+}
