@@ -1,6 +1,7 @@
 // libFuzzer target for common/framer (BR-10, BR-20, F-10): frames the input whole, split at
-// points derived from its first bytes, byte by byte and with Stop() after every event, and
-// abort()s when the event sequences differ or a framing invariant breaks.
+// points derived from its first bytes, byte by byte, with Stop() after every event and with a
+// sink that swaps the headers out (header string reuse), and abort()s when the event sequences
+// differ or a framing invariant breaks.
 
 // Input: byte 0 selects limits (bits 0-1); bytes 1-3 seed the split points; the rest is the MSRP
 // byte stream. Build: cmake -S . -B build-fuzz -DMSRP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ &&
@@ -69,6 +70,23 @@ bool HoldsEndLine(std::string_view body, std::string_view tid) {
   return false;
 }
 
+/// Takes each head's headers the way the relay's forwarder does for a streamed SEND: swaps
+/// them out and hands back the previous message's, so the framer reuses another vector's
+/// strings. The heads it records must be the same as with a sink that leaves them.
+class SwappingSink : public RecordingSink {
+ public:
+  void OnHead(MessageHead& head) override {
+    RecordingSink::OnHead(head);
+    kept_.swap(head.headers);
+    head.headers.swap(spent_);
+    spent_.swap(kept_);
+  }
+
+ private:
+  std::vector<Header> kept_;
+  std::vector<Header> spent_;
+};
+
 }  // namespace
 }  // namespace msrp
 
@@ -96,6 +114,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (m.head.headers.size() > limits.max_headers) Die("more headers than max_headers", stream, sink.events, {});
   }
   const std::vector<Event>& whole = sink.events;
+
+  // Header strings reused from a vector the sink swapped in (as the forwarder does).
+  SwappingSink swapping;
+  Framer swapping_framer(&swapping, limits);
+  swapping_framer.Feed(stream);
+  Compare("sink swapping headers out", stream, whole, swapping.events);
 
   // Three cuts taken from the prefix bytes.
   std::vector<size_t> cuts;
