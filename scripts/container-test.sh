@@ -158,12 +158,16 @@ if [ "$DEB_TEST" = 1 ]; then
     fail "127.0.0.1:2855 is in use; the packaged config listens there"
   pm run -d --name "$DEB_NAME" --network host --systemd=always "$DEB_IMAGE" >/dev/null
   sx() { pm exec "$DEB_NAME" "$@"; }
-  state=
-  for _ in $(seq 1 60); do
-    state=$(sx systemctl is-active msrp-relay 2>/dev/null || true)
-    [ "$state" = active ] && break
-    sleep 0.5
-  done
+  # Sets $state to the unit's state once it is active, or after 30 s.
+  wait_active() {
+    state=
+    for _ in $(seq 1 60); do
+      state=$(sx systemctl is-active msrp-relay 2>/dev/null || true)
+      [ "$state" = active ] && break
+      sleep 0.5
+    done
+  }
+  wait_active
   sx systemctl --no-pager status msrp-relay | cut -c1-150 | sed 's/^/  | /' || true
   [ "$state" = active ] || fail "msrp-relay.service is $state"
   echo "status: $(sx systemctl show -p StatusText --value msrp-relay)"
@@ -190,12 +194,7 @@ if [ "$DEB_TEST" = 1 ]; then
 
   step "installing the package again with systemd running: its postinst starts the service"
   sx sh -c 'dpkg -i /var/cache/msrp-relay-test/msrp-relay_*.deb' | sed 's/^/  | /'
-  state=
-  for _ in $(seq 1 60); do
-    state=$(sx systemctl is-active msrp-relay 2>/dev/null || true)
-    [ "$state" = active ] && break
-    sleep 0.5
-  done
+  wait_active
   echo "after dpkg -i: $(sx systemctl show -p ActiveState -p SubState -p StatusText -p UnitFileState msrp-relay | tr '\n' ' ')"
   [ "$state" = active ] || fail "msrp-relay.service is $state after dpkg -i"
   sx cat /etc/msrp-relay/tls/relay.crt > "$WORK/deb-relay2.crt"
