@@ -200,13 +200,19 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
     Reject(conn, 400, *order_error);  // E-01
     return;
   }
-  if (r.is_send && !r.byte_range.empty() && !ParseByteRange(r.byte_range).ok()) {
-    Reject(conn, 400, "bad Byte-Range");
-    return;
+  if (!r.byte_range.empty()) {
+    // Any method (F-15): a REPORT with a bad Byte-Range is dropped unanswered, other
+    // requests get 400 (E-01). Parsed once: r.range serves every later step.
+    auto parsed = ParseByteRange(r.byte_range);
+    if (!parsed.ok()) {
+      Reject(conn, 400, "bad Byte-Range: " + parsed.error());
+      return;
+    }
+    r.range = parsed.value();
   }
   const uint64_t max_message = ctx_.config->limits.max_message_bytes;
   if (r.is_send && max_message != 0 && !r.byte_range.empty()) {
-    ByteRange br = ParseByteRange(r.byte_range).value();
+    const ByteRange& br = r.range;
     if ((br.total && *br.total > max_message) || br.start - 1 > max_message) {
       ctx_.counters.message_size_refusals++;
       Reject(conn, 413, "message larger than limits.max_message_bytes");  // E-03
@@ -327,14 +333,12 @@ void Forwarder::OnRequestHead(Connection& conn, MessageHead& head) {
   new_from.clear();
   for (size_t i = hops.size(); i-- > 0;) new_from.append(hops[i]).push_back(' ');
   new_from.append(r.from_path);
-  ByteRange range;
-  if (!r.byte_range.empty()) range = ParseByteRange(r.byte_range).value();
+  const ByteRange range = r.range;
   if (r.is_send && head.has_body && range.end.has_value()) {
     ByteRange streamed = range;
     streamed.end.reset();
     head.Replace("Byte-Range", FormatByteRange(streamed));
   }
-  r.range = range;
   if (r.is_send && head.has_body) {
     // Streamed: the head goes out with the first body bytes, once this source owns dest's
     // stream (OpenPiece).
