@@ -1,7 +1,7 @@
 // InboundRoute::Reset (relay/inbound_route.h): the per-connection route of the message being
 // read is reused message after message (RFC 4976 §6.4 forwarding state); nothing of one
 // message may survive into the next except string capacity.
-#include "relay/inbound_route.h"
+#include "relay/engine/inbound_route.h"
 
 #include <doctest/doctest.h>
 

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "relay/metrics_exposition.h"
+#include "relay/ops/metrics_exposition.h"
 
 namespace msrp::relay {
 namespace {

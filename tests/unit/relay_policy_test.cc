@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "relay/relay_policy.h"
+#include "relay/engine/relay_policy.h"
 
 namespace msrp::relay {
 namespace {

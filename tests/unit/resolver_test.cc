@@ -14,8 +14,8 @@
 
 #include <uv.h>
 
-#include "relay/resolver.h"
-#include "relay/srv_records.h"
+#include "relay/net/resolver.h"
+#include "relay/net/srv_records.h"
 
 using msrp::Result;
 using msrp::config::StaticHostAddress;

@@ -6,8 +6,8 @@
 #include <random>
 
 #include "common/digest.h"
-#include "relay/session_table.h"
-#include "relay/transaction_table.h"
+#include "relay/engine/session_table.h"
+#include "relay/engine/transaction_table.h"
 
 using msrp::relay::PendingTransaction;
 using msrp::relay::Session;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "relay/tls_context.h"
+#include "relay/net/tls_context.h"
 #include "tests/unit/temp_dir.h"
 
 namespace msrp::relay {
