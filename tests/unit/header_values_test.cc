@@ -2,6 +2,7 @@
 // Expires (F-18), Status (E-09), reason phrases and case-insensitive tokens.
 // Values copied from rfc-examples.txt where the RFC has them.
 #include "common/header_values.h"
+#include "tests/unit/checked_result.h"
 
 #include <doctest/doctest.h>
 
@@ -90,12 +91,12 @@ TEST_CASE("F-16: Byte-Range numbers over 2^63-1 or over 19 digits are rejected")
 }
 
 TEST_CASE("F-14: Failure-Report yes / no / partial parse case-insensitively") {
-  CHECK(ParseFailureReport("yes").value() == FailureReport::kYes);
-  CHECK(ParseFailureReport("no").value() == FailureReport::kNo);
-  CHECK(ParseFailureReport("partial").value() == FailureReport::kPartial);
-  CHECK(ParseFailureReport("YES").value() == FailureReport::kYes);
-  CHECK(ParseFailureReport("No").value() == FailureReport::kNo);
-  CHECK(ParseFailureReport("Partial").value() == FailureReport::kPartial);
+  CHECK(Checked(ParseFailureReport("yes")) == FailureReport::kYes);
+  CHECK(Checked(ParseFailureReport("no")) == FailureReport::kNo);
+  CHECK(Checked(ParseFailureReport("partial")) == FailureReport::kPartial);
+  CHECK(Checked(ParseFailureReport("YES")) == FailureReport::kYes);
+  CHECK(Checked(ParseFailureReport("No")) == FailureReport::kNo);
+  CHECK(Checked(ParseFailureReport("Partial")) == FailureReport::kPartial);
 }
 
 TEST_CASE("F-14: Failure-Report rejects anything but yes / no / partial") {
@@ -106,11 +107,11 @@ TEST_CASE("F-14: Failure-Report rejects anything but yes / no / partial") {
 }
 
 TEST_CASE("F-18: Expires parses 1*DIGIT seconds up to 2^32-1 (vectors 900, 1800)") {
-  CHECK(ParseExpires("900").value() == 900u);
-  CHECK(ParseExpires("1800").value() == 1800u);
-  CHECK(ParseExpires("0").value() == 0u);
-  CHECK(ParseExpires("4294967295").value() == 4294967295u);
-  CHECK(ParseExpires("0000000000000000000000900").value() == 900u);
+  CHECK(Checked(ParseExpires("900")) == 900u);
+  CHECK(Checked(ParseExpires("1800")) == 1800u);
+  CHECK(Checked(ParseExpires("0")) == 0u);
+  CHECK(Checked(ParseExpires("4294967295")) == 4294967295u);
+  CHECK(Checked(ParseExpires("0000000000000000000000900")) == 900u);
 }
 
 TEST_CASE("F-18: Expires rejects empty, signs, spaces, non-digits and values over 2^32-1") {

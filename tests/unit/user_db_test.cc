@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/digest.h"
+#include "tests/unit/checked_result.h"
 
 namespace msrp {
 
@@ -55,7 +56,7 @@ TEST_CASE("A-06: an empty file gives an empty table") {
   Result<UserDb> db = UserDb::Parse("");
   REQUIRE(db.ok());
   CHECK(db->size() == 0);
-  CHECK(UserDb::Parse("# only a comment\n\n").value().size() == 0);
+  CHECK(Checked(UserDb::Parse("# only a comment\n\n")).size() == 0);
 }
 
 TEST_CASE("A-06: upper-case HA1 is stored lower-case, as ComputeResponse expects") {
