@@ -45,27 +45,9 @@ done
 [ -x "$BENCH" ] || die "BENCH=$BENCH is not an executable"
 
 # ---------------------------------------------------------------- certificate, user, config
-# As in side-by-side.sh: a self-signed certificate for localhost/127.0.0.1 and one Digest user
-# (htdigest line user:realm:md5(user:realm:password)) that both ends of every pair use.
-openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -keyout "$OUT/relay.key" -out "$OUT/relay.crt" 2>/dev/null
-chmod 600 "$OUT/relay.key"
-printf 'load:localhost:%s\n' "$(printf 'load:localhost:loadpass' | md5sum | cut -d' ' -f1)" > "$OUT/users.htdigest"
-cat > "$OUT/msrp-relay.yaml" <<EOF
-relay:
-  hostname: localhost
-  listen:
-    - { address: 127.0.0.1, port: 0, transport: tls }
-tls:
-  certificate: relay.crt
-  private_key: relay.key
-auth:
-  realm: localhost
-  users_file: users.htdigest
-log:
-  level: info
-EOF
+# shellcheck source=tools/bench/relay-setup.sh
+. "$(dirname "$0")/relay-setup.sh"
+write_relay_setup "$OUT"
 
 # ---------------------------------------------------------------- msrp-relay under callgrind
 RELAY_PID=""

@@ -64,28 +64,10 @@ OURS_DIR=$OUT/ours
 OURS_PID=""
 OURS_PORT=""
 mkdir -p "$OURS_DIR"
-openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -keyout "$OURS_DIR/relay.key" -out "$OURS_DIR/relay.crt" 2>/dev/null
-chmod 600 "$OURS_DIR/relay.key"
-printf 'load:localhost:%s\n' "$(printf 'load:localhost:loadpass' | md5sum | cut -d' ' -f1)" > "$OURS_DIR/users.htdigest"
-cat > "$OURS_DIR/msrp-relay.yaml" <<EOF
-relay:
-  hostname: localhost
-  listen:
-    - { address: 127.0.0.1, port: 0, transport: tls }
-tls:
-  certificate: relay.crt
-  private_key: relay.key
-auth:
-  realm: localhost
-  users_file: users.htdigest
-limits:
-  max_connections: 19000
-  max_connections_per_ip: 19000
-log:
-  level: info
-EOF
+# shellcheck source=tools/bench/relay-setup.sh
+. "$ROOT/tools/bench/relay-setup.sh"
+write_relay_setup "$OURS_DIR" "  max_connections: 19000
+  max_connections_per_ip: 19000"
 
 start_ours() {
   : > "$OURS_DIR/relay.log"
