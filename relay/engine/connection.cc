@@ -2,6 +2,8 @@
 // transport's queue, and the close step.
 #include "relay/engine/connection.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace msrp::relay {
@@ -65,6 +67,7 @@ void Connection::OnFrameError(const FrameError& error) {
 void Connection::Send(std::string_view bytes) {
   if (closing_ || bytes.empty()) return;
   transport_.Write(id_, bytes);
+  queued_total_ += bytes.size();
   last_activity_ms_ = transport_.NowMs();
   CheckWatermarks();
 }
@@ -83,9 +86,16 @@ void Connection::CheckWatermarks() {
     Close("outbound queue over " + std::to_string(queue_limits_.max_queue_bytes) + " bytes");
     return;
   }
+  if (pending > queue_limits_.high_watermark) {
+    if (!over_high_) {
+      over_high_ = true;
+      over_high_since_ms_ = transport_.NowMs();
+    }
+  } else {
+    over_high_ = false;
+  }
   if (!above_high_ && pending > queue_limits_.high_watermark) {
     above_high_ = true;
-    above_high_since_ms_ = transport_.NowMs();
   } else if (above_high_ && pending < queue_limits_.low_watermark) {
     above_high_ = false;
     events_.OnDrained(*this);
@@ -126,6 +136,27 @@ void Connection::Close(const std::string& reason, bool by_transport) {
   if (!by_transport) transport_.Close(id_, reason);
 }
 
+uint64_t Connection::written_total() const {
+  const uint64_t pending = pending_bytes();
+  return pending >= queued_total_ ? 0 : queued_total_ - pending;
+}
+
+void Connection::NoteTransactionEnd(std::string_view out_tid) {
+  PendingEnd end{queued_total_, {}, static_cast<uint8_t>(std::min<size_t>(out_tid.size(), sizeof end.tid))};
+  out_tid.copy(end.tid, end.tid_size);
+  pending_ends_.push_back(end);
+}
+
+void Connection::CompactPendingEnds() {
+  if (pending_ends_head_ == pending_ends_.size()) {
+    pending_ends_.clear();  // keeps its capacity
+    pending_ends_head_ = 0;
+  } else if (pending_ends_head_ > 64 && pending_ends_head_ * 2 > pending_ends_.size()) {
+    pending_ends_.erase(pending_ends_.begin(), pending_ends_.begin() + static_cast<std::ptrdiff_t>(pending_ends_head_));
+    pending_ends_head_ = 0;
+  }
+}
+
 void Connection::ReleaseIdleState(uint64_t now_ms, uint64_t quiet_ms) {
   if (now_ms - last_activity_ms_ < quiet_ms) return;
   if (held_plain_.empty()) std::string().swap(held_plain_);
@@ -133,6 +164,7 @@ void Connection::ReleaseIdleState(uint64_t now_ms, uint64_t quiet_ms) {
   from_path_cache.Clear();
   framer_.ReleaseSpareHeaders();
   std::vector<Header>().swap(route.spent_headers);
+  if (pending_ends_.empty()) std::vector<PendingEnd>().swap(pending_ends_);
 }
 
 }  // namespace msrp::relay

@@ -98,6 +98,22 @@ class Connection : private Framer::Sink {
   /// The outbound TLS handshake failed (C-03): what was queued fails with 403, not 408.
   void MarkTlsFailed() { tls_failed_ = true; }
 
+  /// the end-line of transaction `out_tid` (one of ours, 16 characters) was just sent
+  /// here; its timer starts once the transport has written it (TakeWrittenEnds).
+  void NoteTransactionEnd(std::string_view out_tid);
+  /// Calls `fn(tid)` for each transaction whose end-line the transport has written since the
+  /// last call, in order (each once). `fn` must not note further ends.
+  template <typename Fn>
+  void TakeWrittenEnds(Fn&& fn) {
+    if (pending_ends_head_ == pending_ends_.size()) return;
+    const uint64_t written = written_total();
+    while (pending_ends_head_ < pending_ends_.size() && pending_ends_[pending_ends_head_].end_offset <= written) {
+      const PendingEnd& e = pending_ends_[pending_ends_head_++];
+      fn(std::string_view(e.tid, e.tid_size));
+    }
+    CompactPendingEnds();
+  }
+
   /// Frees what a quiet connection need not keep (parsed-path caches, the framer's spare
   /// headers) when nothing was read or written for `quiet_ms` (ms) before `now_ms`.
   void ReleaseIdleState(uint64_t now_ms, uint64_t quiet_ms);
@@ -120,8 +136,17 @@ class Connection : private Framer::Sink {
   uint16_t listener_port() const { return info_.listener_port; }
   /// Engine time of the last byte read or queued.
   uint64_t last_activity_ms() const { return last_activity_ms_; }
+  /// Reading of the sources is paused for this destination: the queue passed the high
+  /// watermark and has not yet fallen below the low one (hysteresis).
   bool above_high() const { return above_high_; }
-  uint64_t above_high_since_ms() const { return above_high_since_ms_; }
+  /// The queue is above the high watermark now, and has been since over_high_since_ms()
+  /// (limits.stall_timeout measures this, not the pause).
+  bool over_high() const { return over_high_; }
+  uint64_t over_high_since_ms() const { return over_high_since_ms_; }
+  /// Bytes ever passed to Send(), and of those the ones the transport has written (exact when
+  /// the queue is empty; TLS record overhead in the queue may make it lag by a few bytes).
+  uint64_t queued_total() const { return queued_total_; }
+  uint64_t written_total() const;
   bool close_after_flush() const { return close_after_flush_; }
   /// Why the connection closed (empty before).
   const std::string& close_reason() const { return close_reason_; }
@@ -169,6 +194,8 @@ class Connection : private Framer::Sink {
   /// Into the framer; keeps what a pause (from inside a callback) left unread.
   void FeedFramer(std::string_view plain);
   void CheckWatermarks();
+  /// Drops the taken entries of pending_ends_ (all of them, or once they are most of it).
+  void CompactPendingEnds();
 
   ConnectionId id_;
   Transport& transport_;
@@ -187,7 +214,17 @@ class Connection : private Framer::Sink {
   bool closing_ = false;
   bool close_after_flush_ = false;
   bool above_high_ = false;
-  uint64_t above_high_since_ms_ = 0;
+  bool over_high_ = false;
+  uint64_t over_high_since_ms_ = 0;
+  uint64_t queued_total_ = 0;
+  /// transactions whose end-line is queued here and not yet written, in queue order.
+  struct PendingEnd {
+    uint64_t end_offset;  ///< queued_total() once the end-line was queued
+    char tid[16];
+    uint8_t tid_size;
+  };
+  std::vector<PendingEnd> pending_ends_;
+  size_t pending_ends_head_ = 0;  ///< entries before it were taken
   int pause_count_ = 0;
 };
 

@@ -95,7 +95,10 @@ void Engine::OnRead(ConnectionId id, std::string_view bytes) {
 }
 
 void Engine::OnWritten(ConnectionId id) {
-  if (Connection* conn = ctx_.Live(id)) conn->OnWritten();
+  if (Connection* conn = ctx_.Live(id)) {
+    conn->OnWritten();
+    if (!conn->closing()) forwarder_.ArmWrittenTransactions(*conn);
+  }
   CollectClosed();
 }
 
@@ -120,8 +123,8 @@ void Engine::OnEstablished(ConnectionId id, const std::string& peer) {
   conn->MarkEstablished();
   SPDLOG_INFO("[c{} {}] outbound connection established ({})", id, peer,
               conn->is_tls() ? "tls, peer certificate verified" : "tcp");
-  forwarder_.OnEstablished(*conn);
   conn->OnWritten();  // what was queued while connecting may have left
+  if (!conn->closing()) forwarder_.ArmWrittenTransactions(*conn);
   CollectClosed();
 }
 
@@ -204,7 +207,7 @@ std::string Engine::TimerCloseReason(const Connection& conn, uint64_t now) {
   const auto& peers = ctx_.config->peers;
   const uint64_t age = now - conn.opened_ms;
   const bool stalled =
-      conn.above_high() && now - conn.above_high_since_ms() > uint64_t{limits.stall_timeout} * 1000;
+      conn.over_high() && now - conn.over_high_since_ms() > uint64_t{limits.stall_timeout} * 1000;
   if (conn.outbound()) {
     // Ours: C-05 probation does not apply; connect_timeout bounds DNS + TCP + TLS, and
     // peers.idle_timeout closes it once unused (C-08).

@@ -80,16 +80,19 @@ Connection* Forwarder::NextHopConnection(Connection& conn, const Uri& next) {
   return dest.value();
 }
 
-void Forwarder::EndTransaction(PendingTransaction* txn, const Connection& dest) {
+void Forwarder::EndTransaction(PendingTransaction* txn, Connection& dest) {
   txn->ended = true;
-  // the timer starts once the last byte is written; on an outbound connection still
-  // coming up that is when it is established (OnEstablished).
-  if (dest.outbound() && !dest.established()) return;
-  ctx_.transactions.Arm(txn, ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
+  dest.NoteTransactionEnd(txn->out_tid);
+  ArmWrittenTransactions(dest);
 }
 
-void Forwarder::OnEstablished(Connection& conn) {
-  ctx_.transactions.ArmEnded(conn.id(), ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000);
+void Forwarder::ArmWrittenTransactions(Connection& conn) {
+  if (conn.outbound() && !conn.established()) return;  // queued until it is up
+  const uint64_t deadline = ctx_.now_ms() + uint64_t{ctx_.config->limits.transaction_timeout} * 1000;
+  conn.TakeWrittenEnds([&](std::string_view tid) {
+    PendingTransaction* txn = ctx_.transactions.Find(conn.id(), tid);
+    if (txn != nullptr && txn->ended && !txn->armed) ctx_.transactions.Arm(txn, deadline);
+  });
 }
 
 void Forwarder::OnDrained(Connection& conn) {

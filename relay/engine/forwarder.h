@@ -42,8 +42,9 @@ class Forwarder {
   /// Fires transaction timers due at `now_ms` (R-08: REPORT 408).
   void ExpireTransactions(uint64_t now_ms);
 
-  /// An outbound connection came up: timers start for what was queued on it.
-  void OnEstablished(Connection& conn);
+  /// Some of `conn`'s queue was written (or an outbound connection came up and flushed what
+  /// it queued): the timers of the transactions whose end-line is now written start.
+  void ArmWrittenTransactions(Connection& conn);
 
   /// Sends a bodiless response on `conn` and pauses reading it while its own queue is full.
   void SendResponse(Connection& conn, std::string_view tid, int code, std::string_view to_path,
@@ -77,9 +78,10 @@ class Forwarder {
   std::string NextPieceHead(InboundRoute& r);
   /// Sends the next piece's head on `dest` and makes `src` the stream owner.
   void OpenPiece(Connection& src, InboundRoute& r, Connection& dest);
-  /// Marks `txn`'s end-line as sent on `dest` and starts its timer, or leaves that to
-  /// OnEstablished while `dest` is an outbound connection still coming up.
-  void EndTransaction(PendingTransaction* txn, const Connection& dest);
+  /// Marks `txn`'s end-line as sent on `dest`; its timer starts once the transport has
+  /// written it (R-08: "when the last byte of the forwarded chunk has been written"), at once
+  /// when nothing is queued before it.
+  void EndTransaction(PendingTransaction* txn, Connection& dest);
   /// The end of the current request: ends what went downstream, answers the sender (200 or
   /// the failure), counts it and clears the route.
   void FinishRequest(Connection& conn, EndFlag flag);

@@ -53,13 +53,6 @@ std::vector<PendingTransaction> TransactionTable::TakeExpired(uint64_t now_ms) {
   return out;
 }
 
-void TransactionTable::ArmEnded(uint64_t dest, uint64_t deadline_ms) {
-  for (auto it = txns_.lower_bound(TransactionKeyLess::View{dest, std::string_view()}); it != txns_.end() && it->first.first == dest;
-       ++it) {
-    if (it->second.ended && !it->second.armed) Arm(&it->second, deadline_ms);
-  }
-}
-
 std::vector<PendingTransaction> TransactionTable::TakeByDestination(uint64_t dest) {
   std::vector<PendingTransaction> out;
   auto it = txns_.lower_bound(TransactionKeyLess::View{dest, std::string_view()});

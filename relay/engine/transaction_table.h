@@ -68,10 +68,6 @@ class TransactionTable {
   /// Removes and returns every armed transaction whose deadline is <= now_ms.
   std::vector<PendingTransaction> TakeExpired(uint64_t now_ms);
 
-  /// Starts the timer of every ended, unarmed transaction on `dest` (it just got
-  /// established): they expire at `deadline_ms`.
-  void ArmEnded(uint64_t dest, uint64_t deadline_ms);
-
   /// Removes and returns every transaction forwarded on connection `dest`.
   std::vector<PendingTransaction> TakeByDestination(uint64_t dest);
 

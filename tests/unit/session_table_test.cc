@@ -101,7 +101,7 @@ TEST_CASE("R-04, R-08: pending transactions are found by (connection, tid) and t
 
 TEST_CASE("R-04: transaction lookups by tid view match only the exact (connection, tid), whatever the neighbours") {
   // Keys that sort next to each other: a tid and its prefix, the same tid on connections 6, 7
-  // and 8, and the empty tid that ArmEnded/TakeByDestination start their scans from.
+  // and 8, and the empty tid that TakeByDestination starts its scan from.
   TransactionTable table;
   for (uint64_t dest : {6u, 7u, 8u}) {
     for (const char* tid : {"abcd", "abcde", "abcc"}) {
@@ -124,8 +124,8 @@ TEST_CASE("R-04: transaction lookups by tid view match only the exact (connectio
   CHECK(table.Find(7, "abcde") == nullptr);
   CHECK(table.Find(6, "abcde") != nullptr);
   CHECK(table.Find(8, "abcde") != nullptr);
-  // ArmEnded touches connection 7 only: its two transactions expire, 6's and 8's do not.
-  table.ArmEnded(7, 50);
+  // Arming connection 7's two transactions expires them only, not 6's and 8's.
+  for (const char* tid : {"abcd", "abcc"}) table.Arm(table.Find(7, tid), 50);
   auto expired = table.TakeExpired(60);
   REQUIRE(expired.size() == 2);
   for (const auto& t : expired) CHECK(t.dest == 7);
