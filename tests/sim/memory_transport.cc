@@ -85,6 +85,7 @@ void MemoryTransport::ReportClosed(ConnectionId id, const std::string& reason, b
   c->closed = true;
   c->close_reason = reason;
   inbox_.erase(id);
+  flush_waiting_.erase(id);
   engine_->OnClosed(id, reason, tls_failed);
   RunDeferred();
 }
@@ -109,10 +110,22 @@ void MemoryTransport::RunDeferred() {
 void MemoryTransport::DeliverPending() {
   // Bytes held while paused go in once reading resumed; a close after flush completes once
   // the peer took everything. Bounded: each pass delivers or closes something, or stops.
+  // Only connections with held bytes or a close after flush can have work: they are visited
+  // in id order (the others are many in long simulations).
+  std::vector<ConnectionId> candidates;
   for (int pass = 0; pass < 1000; ++pass) {
+    candidates.clear();
+    for (const auto& [id, bytes] : inbox_) candidates.push_back(id);
+    for (ConnectionId id : flush_waiting_) candidates.push_back(id);
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     bool progressed = false;
-    for (auto& [id, c] : conns_) {
-      if (c.closed) continue;
+    for (ConnectionId id : candidates) {
+      MemoryConnection& c = conns_[id];
+      if (c.closed) {
+        flush_waiting_.erase(id);
+        continue;
+      }
       if (c.close_after_flush && c.written.empty()) {
         ReportClosed(id, c.close_reason, false);
         progressed = true;
@@ -162,6 +175,7 @@ void MemoryTransport::Close(ConnectionId id, const std::string& reason) {
   c->closed_by_engine = true;
   c->close_reason = reason;
   inbox_.erase(id);
+  flush_waiting_.erase(id);
 }
 
 void MemoryTransport::CloseAfterFlush(ConnectionId id, const std::string& reason) {
@@ -169,6 +183,7 @@ void MemoryTransport::CloseAfterFlush(ConnectionId id, const std::string& reason
   if (c == nullptr || c->closed) return;
   c->close_after_flush = true;
   c->close_reason = reason;
+  flush_waiting_.insert(id);
 }
 
 ConnectionId MemoryTransport::Dial(const relay::DialTarget& target) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,9 @@ class MemoryTransport : public relay::Transport {
   void FailDial(ConnectionId id, bool tls_failed, const std::string& reason = "connect failed");
   /// Advances the clock by `ms` and delivers engine ticks every `tick_ms` on the way.
   void Advance(uint64_t ms, uint64_t tick_ms = 200);
+  /// Advances the clock by `ms` with no tick: time passing between two ticks of a loop (events
+  /// delivered meanwhile see the new time; timers fire at the next Advance).
+  void Skip(uint64_t ms) { now_ms_ += ms; }
   /// Runs deferred work until the engine asks for none (bounded).
   void RunDeferred();
 
@@ -101,6 +105,7 @@ class MemoryTransport : public relay::Transport {
   relay::Engine* engine_ = nullptr;
   std::map<ConnectionId, MemoryConnection> conns_;
   std::map<ConnectionId, std::string> inbox_;  ///< peer bytes waiting for a resume
+  std::set<ConnectionId> flush_waiting_;       ///< close after flush asked, not closed yet
   std::vector<ConnectionId> dials_;
   ConnectionId next_id_ = 1;
   uint64_t start_ms_;
