@@ -9,12 +9,15 @@ asan_dir=${MSRP_ASAN_BUILD_DIR:-build-asan}
 e2e_dir=${MSRP_E2E_BUILD_DIR:-build-leak-check}
 jobs=${MSRP_JOBS:-2}
 
-# The sanitized relay and unit tests (common/, config/ and the relay's tables under ASan+UBSan).
+# The sanitized relay, unit tests and engine simulations under ASan+UBSan.
 cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE="${MSRP_ASAN_BUILD_TYPE:-Debug}" -DMSRP_SANITIZE=ON \
   -DMSRP_BUILD_TESTS=ON > /dev/null
-cmake --build "$asan_dir" -j"$jobs" --target msrp-relay unit_tests
+cmake --build "$asan_dir" -j"$jobs" --target msrp-relay unit_tests sim_tests
 echo "leak-check: unit tests under ASan + UBSan"
 "$asan_dir/tests/unit_tests"
+# The engine simulations (tests/sim/): the relay engine with no sockets, under ASan + UBSan.
+echo "leak-check: engine simulation tests under ASan + UBSan"
+"$asan_dir/tests/sim_tests"
 # The e2e test binary, plain.
 cmake -S . -B "$e2e_dir" -DMSRP_BUILD_TESTS=ON > /dev/null
 cmake --build "$e2e_dir" -j"$jobs" --target e2e_tests
