@@ -94,7 +94,13 @@ void Forwarder::StreamBody(Connection& src, InboundRoute& r, Connection& dest, s
   }
   const uint64_t limit = ctx_.config->limits.outgoing_chunk_bytes;
   while (!bytes.empty()) {
-    if (r.piece_open && limit != 0 && PieceFill(r) >= limit) {
+    // A Send may close either end (a queue over limits.max_queue_bytes), and closing a
+    // connection resets its route: nothing more of these bytes goes anywhere then.
+    if (src.closing() || dest.closing()) return;
+    // a full piece is ended, unless the source is at limits.max_pending_transactions
+    // (each piece is a transaction of its own): then the piece grows instead.
+    if (r.piece_open && limit != 0 && PieceFill(r) >= limit &&
+        ctx_.transactions.CountBySource(src.id()) < ctx_.config->limits.max_pending_transactions) {
       // the piece is full: end it; another source waiting for dest goes next.
       ClosePiece(r, dest, EndFlag::kMore);
       ctx_.counters.pieces_split_for_size++;
@@ -109,7 +115,7 @@ void Forwarder::StreamBody(Connection& src, InboundRoute& r, Connection& dest, s
     }
     if (!r.piece_open) OpenPiece(src, r, dest);
     size_t n = bytes.size();
-    if (limit != 0) n = static_cast<size_t>(std::min<uint64_t>(n, limit - PieceFill(r)));
+    if (limit != 0 && PieceFill(r) < limit) n = static_cast<size_t>(std::min<uint64_t>(n, limit - PieceFill(r)));
     ForwardBody(r, dest, bytes.substr(0, n));
     bytes.remove_prefix(n);
   }
@@ -158,9 +164,17 @@ void Forwarder::OpenPiece(Connection& src, InboundRoute& r, Connection& dest) {
 }
 
 void Forwarder::ClosePiece(InboundRoute& r, Connection& dest, EndFlag flag) {
-  r.out_scanner.Flush([&](std::string_view b) { SendPiece(r, dest, b); });
+  std::string held;
+  if (r.out_scanner.held() + 2 == r.out_scanner.end_line_length()) {
+    // F-11: the body bytes held back are this piece's whole end-line but its CRLF; the CRLF
+    // that starts our end-line would complete it. They go into a piece of their own instead
+    // (under a fresh tid they are plain body), and that piece is closed with `flag`.
+    r.out_scanner.Flush([&](std::string_view b) { held.assign(b); });
+  } else {
+    r.out_scanner.Flush([&](std::string_view b) { SendPiece(r, dest, b); });
+  }
   std::string end;
-  AppendEndLine(end, r.out_tid, flag, true);
+  AppendEndLine(end, r.out_tid, held.empty() ? flag : EndFlag::kMore, true);
   dest.Send(end);
   if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
     EndTransaction(txn, dest);
@@ -169,6 +183,11 @@ void Forwarder::ClosePiece(InboundRoute& r, Connection& dest, EndFlag flag) {
   r.piece_offset += r.piece_bytes;
   r.piece_bytes = 0;
   r.pieces_sent++;
+  if (held.empty()) return;
+  dest.Send(NextPieceHead(r));
+  r.piece_open = true;
+  SendPiece(r, dest, held);  // starts with the old tid's end-line: cannot match the new one
+  ClosePiece(r, dest, flag);
 }
 
 void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, EndFlag flag) {
@@ -180,6 +199,8 @@ void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, End
       if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
         EndTransaction(txn, dest);
       }
+    } else {
+      ctx_.transactions.Take(r.dest, r.out_tid);  // aborted: nothing went out, nothing to await
     }
     r.held_request.clear();
   } else if (r.piece_open) {
@@ -205,6 +226,8 @@ void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, End
     if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
       EndTransaction(txn, dest);
     }
+  } else {
+    ctx_.transactions.Take(r.dest, r.out_tid);  // aborted before any byte went out
   }
   LeaveStream(src, r, dest);
 }
@@ -232,6 +255,7 @@ void Forwarder::SendPiece(InboundRoute& r, Connection& dest, std::string_view by
 
 void Forwarder::ForwardBody(InboundRoute& r, Connection& dest, std::string_view bytes) {
   while (!bytes.empty()) {
+    if (dest.closing() || r.kind != InboundRoute::Kind::kForward) return;  // see StreamBody
     auto step = r.out_scanner.Scan(bytes, [&](std::string_view b) { SendPiece(r, dest, b); });
     if (!step.found) return;
     // The body holds "CRLF -------<our tid><flag> CRLF": cut the piece before it, and send
