@@ -192,15 +192,12 @@ void Forwarder::ClosePiece(InboundRoute& r, Connection& dest, EndFlag flag) {
 
 void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, EndFlag flag) {
   if (r.out_headers.empty()) {
-    // Sent whole: head, body and end-line in one frame.
-    if (flag != EndFlag::kAbort) {
-      AppendEndLine(r.held_request, r.out_tid, flag, r.has_body);
-      SendFrame(dest, r.held_request);
-      if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
-        EndTransaction(txn, dest);
-      }
-    } else {
-      ctx_.transactions.Take(r.dest, r.out_tid);  // aborted: nothing went out, nothing to await
+    // Sent whole: head, body and end-line in one frame; an upstream '#' too (R-17: the
+    // receiver learns that the message was aborted).
+    AppendEndLine(r.held_request, r.out_tid, flag, r.has_body);
+    SendFrame(dest, r.held_request);
+    if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
+      EndTransaction(txn, dest);
     }
     r.held_request.clear();
   } else if (r.piece_open) {
@@ -216,9 +213,11 @@ void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, End
     ForwardBody(r, dest, body);
     ClosePiece(r, dest, flag);
     dest.stream_owner = owner;
-  } else if (flag != EndFlag::kAbort || r.pieces_sent > 0) {
+  } else {
     // No piece open (an empty body, or the last piece was cut for a frame): the end-line goes
-    // out in a piece of its own, as one frame.
+    // out in a piece of its own, as one frame; '#' too, even with nothing before it (R-17:
+    // earlier chunks of the message may have gone out, and the receiver must learn of the
+    // abort).
     std::string frame = NextPieceHead(r);
     AppendEndLine(frame, r.out_tid, flag, true);
     SendFrame(dest, frame);
@@ -226,8 +225,6 @@ void Forwarder::EndChunk(Connection& src, InboundRoute& r, Connection& dest, End
     if (PendingTransaction* txn = ctx_.transactions.Find(r.dest, r.out_tid)) {
       EndTransaction(txn, dest);
     }
-  } else {
-    ctx_.transactions.Take(r.dest, r.out_tid);  // aborted before any byte went out
   }
   LeaveStream(src, r, dest);
 }
