@@ -42,6 +42,7 @@ max_len_of() {
   case "$1" in
     fuzz_uri | fuzz_digest) echo 1024 ;;
     fuzz_config) echo 8192 ;;
+    fuzz_relay) echo 16384 ;;
     *) echo 4096 ;;
   esac
 }
