@@ -327,7 +327,10 @@ void Forwarder::OnConnectionClosing(Connection& conn) {
       }
     }
   }
-  r = InboundRoute{};
+  // Nothing more is forwarded for it. The route is not reset: this may run inside that very
+  // route's end-line scan (a client streaming to itself whose queue overflowed), which must
+  // finish on intact state; the connection is destroyed when the event ends.
+  r.kind = InboundRoute::Kind::kNone;
   // As a stream destination: its waiting sources read on (and find it gone).
   std::vector<uint64_t> waiters;
   waiters.swap(conn.stream_waiters);
